@@ -1,0 +1,384 @@
+package exec
+
+import (
+	"hash/maphash"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// mvEntry is one version of a key: the write of incarnation inc of transaction tx.
+type mvEntry struct {
+	tx, inc  int32
+	kind     writeKind // writeFull or writeDelta
+	estimate bool      // ESTIMATE marker: the incarnation was aborted (paper, Alg. 2)
+	value    []byte    // writeFull
+	delta    U256      // writeDelta
+}
+
+// mvKey is the multi-version record of one key: its versions sorted by transaction
+// index, and the key's base (pre-block) value once some transaction read it.
+type mvKey struct {
+	key        string
+	mu         sync.RWMutex
+	versions   []mvEntry
+	base       []byte
+	baseLoaded bool
+}
+
+// below returns how many versions belong to transactions lower than tx.
+func (k *mvKey) below(tx int32) int {
+	lo, hi := 0, len(k.versions)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if k.versions[m].tx < tx {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// find returns the position of tx's version and whether it exists.
+func (k *mvKey) find(tx int32) (int, bool) {
+	i := k.below(tx)
+	return i, i < len(k.versions) && k.versions[i].tx == tx
+}
+
+// readKind is how a read was answered; validation must find the same answer.
+type readKind uint8
+
+const (
+	readStorage  readKind = iota // the base value, no version below the reader
+	readVersion                  // the full value written by version (tx, inc)
+	readResolved                 // deltas applied to a base or full value: compared by value
+)
+
+// readDesc is one entry of a read set (paper: (location, version) pairs). Reads of a
+// delta-resolved value record the resolved number instead of the versions it came
+// from: validation re-resolves and compares values (see README, deviations).
+type readDesc struct {
+	mk      *mvKey
+	kind    readKind
+	bad     bool // readResolved: the value was not numeric
+	tx, inc int32
+	num     U256 // readResolved
+}
+
+// resolution is the answer of the multi-version memory to a read by transaction tx.
+type resolution struct {
+	kind     readKind
+	blocked  bool  // an ESTIMATE of transaction blocker is in the way
+	blocker  int32 //
+	needBase bool  // the base value must be loaded first
+	tx, inc  int32
+	lv       lowerValue
+}
+
+// resolveLocked answers a read of k by transaction tx (paper: MVMemory.read), adding up
+// deltas down to the first full value. k.mu must be held.
+func (mv *mvMemory) resolveLocked(k *mvKey, tx int32) resolution {
+	var sum U256
+	deltas := 0
+	for i := k.below(tx) - 1; i >= 0; i-- {
+		e := &k.versions[i]
+		if e.estimate {
+			return resolution{blocked: true, blocker: e.tx}
+		}
+		if e.kind == writeFull {
+			if deltas == 0 {
+				return resolution{kind: readVersion, tx: e.tx, inc: e.inc, lv: lowerValue{raw: e.value}}
+			}
+			return resolution{kind: readResolved, lv: resolve(mv.codec, e.value, sum, deltas)}
+		}
+		sum = sum.Add(e.delta)
+		deltas++
+	}
+	if !k.baseLoaded {
+		return resolution{needBase: true}
+	}
+	if deltas == 0 {
+		return resolution{kind: readStorage, lv: lowerValue{raw: k.base}}
+	}
+	return resolution{kind: readResolved, lv: resolve(mv.codec, k.base, sum, deltas)}
+}
+
+// txMeta holds the last recorded read set and written keys of a transaction. The read
+// set is replaced as a whole under mu while validations may read the old one (the
+// paper's RCU update); written is used only by the worker that owns the transaction's
+// status (executing it, or aborting it after a failed validation).
+type txMeta struct {
+	mu      sync.RWMutex
+	reads   []readDesc
+	written []*mvKey
+}
+
+const numShards = 64 // power of two; enough that two workers rarely meet on a shard lock
+
+type shard struct {
+	mu    sync.RWMutex
+	m     map[string]*mvKey
+	arena []mvKey
+	_     [64]byte // keep shard locks on separate cache lines
+}
+
+// mvMemory is the multi-version data structure of the paper (Alg. 2).
+type mvMemory struct {
+	base   Storage
+	codec  NumericCodec
+	seed   maphash.Seed
+	shards [numShards]shard
+	meta   []txMeta
+}
+
+func newMVMemory(n int, base Storage, codec NumericCodec) *mvMemory {
+	mv := &mvMemory{base: base, codec: codec, seed: maphash.MakeSeed(), meta: make([]txMeta, n)}
+	for i := range mv.shards {
+		mv.shards[i].m = make(map[string]*mvKey)
+	}
+	return mv
+}
+
+func (mv *mvMemory) key(key string) *mvKey {
+	sh := &mv.shards[maphash.String(mv.seed, key)&(numShards-1)]
+	sh.mu.RLock()
+	k := sh.m[key]
+	sh.mu.RUnlock()
+	if k != nil {
+		return k
+	}
+	sh.mu.Lock()
+	if k = sh.m[key]; k == nil {
+		if len(sh.arena) == 0 {
+			sh.arena = make([]mvKey, 64)
+		}
+		k = &sh.arena[0]
+		sh.arena = sh.arena[1:]
+		k.key = key
+		sh.m[key] = k
+	}
+	sh.mu.Unlock()
+	return k
+}
+
+// readLower answers a read by the view's transaction and adds it to the read set. On
+// an ESTIMATE it stops the incarnation (the caller registers the dependency).
+func (mv *mvMemory) readLower(v *view, e *viewEntry) error {
+	if e.mk == nil {
+		e.mk = mv.key(e.key)
+	}
+	k := e.mk
+	for {
+		k.mu.RLock()
+		r := mv.resolveLocked(k, int32(v.tx))
+		k.mu.RUnlock()
+		switch {
+		case r.blocked:
+			v.blockedOn = int(r.blocker)
+			return ErrSuspended
+		case r.needBase:
+			val, err := v.storageGet(mv.base, k.key)
+			if err != nil {
+				return err
+			}
+			k.mu.Lock()
+			if !k.baseLoaded {
+				k.base, k.baseLoaded = val, true
+			}
+			k.mu.Unlock()
+			continue
+		}
+		v.reads = append(v.reads, readDesc{mk: k, kind: r.kind, bad: r.lv.bad, tx: r.tx, inc: r.inc, num: r.lv.num})
+		e.lower = r.lv
+		return nil
+	}
+}
+
+// arena hands out the slices a worker records (read sets, written keys) from larger
+// blocks, so a transaction costs no allocation of its own. Replaced slices stay
+// allocated until the block ends.
+type arena struct {
+	reads   []readDesc
+	written []*mvKey
+}
+
+func (a *arena) copyReads(src []readDesc) []readDesc {
+	if len(src) == 0 {
+		return nil
+	}
+	if len(a.reads) < len(src) {
+		a.reads = make([]readDesc, max(1024, len(src)))
+	}
+	dst := a.reads[:len(src):len(src)]
+	a.reads = a.reads[len(src):]
+	copy(dst, src)
+	return dst
+}
+
+func (a *arena) keys(n int) []*mvKey {
+	if n == 0 {
+		return nil
+	}
+	if len(a.written) < n {
+		a.written = make([]*mvKey, max(1024, n))
+	}
+	dst := a.written[:0:n]
+	a.written = a.written[n:]
+	return dst
+}
+
+// record stores the writes and read set of incarnation inc of transaction tx (paper:
+// MVMemory.record). A failed incarnation (keepWrites false) writes nothing but its
+// read set still counts. It reports whether a key was written that the previous
+// incarnation did not write (wrote_new_location).
+func (mv *mvMemory) record(tx, inc int, v *view, keepWrites bool, a *arena) bool {
+	t, in := int32(tx), int32(inc)
+	n := 0
+	if keepWrites {
+		for i := range v.entries {
+			if v.entries[i].kind != writeNone {
+				n++
+			}
+		}
+	}
+	written := a.keys(n)
+	wroteNew := false
+	for i := range v.entries {
+		if n == 0 {
+			break
+		}
+		e := &v.entries[i]
+		if e.kind == writeNone {
+			continue
+		}
+		if e.mk == nil {
+			e.mk = mv.key(e.key)
+		}
+		k := e.mk
+		ent := mvEntry{tx: t, inc: in, kind: e.kind, value: e.value, delta: e.delta}
+		k.mu.Lock()
+		if pos, ok := k.find(t); ok {
+			k.versions[pos] = ent
+		} else {
+			k.versions = slices.Insert(k.versions, pos, ent)
+			wroteNew = true
+		}
+		k.mu.Unlock()
+		written = append(written, k)
+	}
+	m := &mv.meta[tx]
+	// Versions of keys the previous incarnation wrote and this one did not.
+	for _, k := range m.written {
+		k.mu.Lock()
+		if pos, ok := k.find(t); ok && k.versions[pos].inc != in {
+			k.versions = slices.Delete(k.versions, pos, pos+1)
+		}
+		k.mu.Unlock()
+	}
+	reads := a.copyReads(v.reads)
+	m.mu.Lock()
+	m.reads, m.written = reads, written
+	m.mu.Unlock()
+	return wroteNew
+}
+
+// validate reports whether every read of the last recorded incarnation of tx would
+// return the same answer now (paper: MVMemory.validate_read_set).
+func (mv *mvMemory) validate(tx int) bool {
+	m := &mv.meta[tx]
+	t := int32(tx)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := range m.reads {
+		r := &m.reads[i]
+		r.mk.mu.RLock()
+		now := mv.resolveLocked(r.mk, t)
+		r.mk.mu.RUnlock()
+		if now.blocked || now.needBase || now.kind != r.kind {
+			return false
+		}
+		switch r.kind {
+		case readVersion:
+			if now.tx != r.tx || now.inc != r.inc {
+				return false
+			}
+		case readResolved:
+			if now.lv.bad != r.bad || (!r.bad && now.lv.num != r.num) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// convertWritesToEstimates marks every version of tx's last incarnation as an ESTIMATE
+// (paper: MVMemory.convert_writes_to_estimates).
+func (mv *mvMemory) convertWritesToEstimates(tx int) {
+	m := &mv.meta[tx]
+	t := int32(tx)
+	m.mu.RLock()
+	written := m.written
+	m.mu.RUnlock()
+	for _, k := range written {
+		k.mu.Lock()
+		if pos, ok := k.find(t); ok {
+			k.versions[pos].estimate = true
+		}
+		k.mu.Unlock()
+	}
+}
+
+// removeWrites deletes every version of tx (sequential tail after a chain fallback).
+func (mv *mvMemory) removeWrites(tx int) {
+	m := &mv.meta[tx]
+	t := int32(tx)
+	m.mu.Lock()
+	written := m.written
+	m.reads, m.written = nil, nil
+	m.mu.Unlock()
+	for _, k := range written {
+		k.mu.Lock()
+		if pos, ok := k.find(t); ok {
+			k.versions = slices.Delete(k.versions, pos, pos+1)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// snapshot returns the final value of every written key in key order (paper:
+// MVMemory.snapshot). It runs after all workers stopped.
+func (mv *mvMemory) snapshot(n int, v *view) ([]Write, error) {
+	var keys []*mvKey
+	for i := range mv.shards {
+		for _, k := range mv.shards[i].m {
+			if len(k.versions) > 0 {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.SortFunc(keys, func(a, b *mvKey) int { return strings.Compare(a.key, b.key) })
+	ws := make([]Write, len(keys))
+	for i, k := range keys {
+		r := mv.resolveLocked(k, int32(n))
+		if r.needBase {
+			val, err := v.storageGet(mv.base, k.key)
+			if err != nil {
+				return nil, err
+			}
+			k.base, k.baseLoaded = val, true
+			r = mv.resolveLocked(k, int32(n))
+		}
+		switch {
+		case r.blocked:
+			return nil, errorf(ErrInternal, "ESTIMATE of tx %d left at the end of the block", r.blocker)
+		case r.lv.bad:
+			return nil, notNumeric(k.key)
+		case r.kind == readResolved:
+			ws[i] = Write{Key: k.key, Value: mv.codec.EncodeNumeric(r.lv.num)}
+		default:
+			ws[i] = Write{Key: k.key, Value: r.lv.raw}
+		}
+	}
+	return ws, nil
+}

@@ -1,0 +1,264 @@
+package exec
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// txCounters are the TxStats of one transaction while workers update them.
+type txCounters struct {
+	executions, suspensions, validations, aborts atomic.Uint32
+}
+
+// worker is the per-goroutine state: a reusable view and the arena read sets are
+// recorded into.
+type worker struct {
+	view  view
+	arena arena
+}
+
+// parallel is one Block-STM execution of a block.
+type parallel[R any] struct {
+	vm       VM[R]
+	n        int
+	s        *scheduler
+	mv       *mvMemory
+	results  []TxResult[R]
+	counters []txCounters
+
+	// block-wide counters for the chain detector
+	executions, suspensions atomic.Int64
+	noChainFallback         bool
+	stopAfter               int64
+	chain                   atomic.Bool // the block was detected as a dependency chain
+	cancelled               atomic.Bool
+
+	fatalOnce sync.Once
+	fatal     error
+}
+
+// Chain fallback (README.md, "Deviations"). When suspensions outnumber finished
+// executions by chainRatio, almost every transaction waits on the one below it and
+// Block-STM cannot beat one core: each finished transaction resumes all the others,
+// which suspend again on the next one (quadratic work). The block then finishes on the
+// sequential path. chainMinSuspensions keeps the first burst of suspensions of a block
+// with a few hot keys from triggering it. Both constants were chosen from the counters
+// of the hot-10, hot-30 and hot-100 workloads of `farol-bench exec` (docs/bench/exec.md).
+const (
+	chainRatio          = 4
+	chainMinSuspensions = 64
+)
+
+func (p *parallel[R]) chainShaped() bool {
+	if p.stopAfter > 0 && p.executions.Load() >= p.stopAfter {
+		return true
+	}
+	susp := p.suspensions.Load()
+	return susp >= chainMinSuspensions && susp > chainRatio*p.executions.Load()
+}
+
+func (p *parallel[R]) fail(err error) {
+	p.fatalOnce.Do(func() { p.fatal = err })
+	p.s.stop.Store(true)
+	p.s.wake()
+}
+
+// idleSpins is how many times an idle worker asks for a task (yielding in between)
+// before it parks until an index decreases.
+const idleSpins = 64
+
+// work is the worker loop (paper, Alg. 1: run).
+func (p *parallel[R]) work() {
+	w := &worker{view: view{codec: p.mv.codec, mv: p.mv}}
+	s := p.s
+	var t task
+	spins := 0
+	for !s.finished() {
+		switch t.kind {
+		case taskExecute:
+			t = p.tryExecute(w, t)
+		case taskValidate:
+			t = p.needsReexecution(t)
+		}
+		if t.kind != taskNone {
+			continue
+		}
+		if (!p.noChainFallback || p.stopAfter > 0) && p.chainShaped() {
+			p.chain.Store(true)
+			s.stop.Store(true)
+			s.wake()
+			return
+		}
+		seen := s.decreaseCnt.Load()
+		if t = s.nextTask(); t.kind != taskNone {
+			spins = 0
+			continue
+		}
+		n := int64(s.n)
+		if s.executionIdx.Load() < n || s.validationIdx.Load() < n {
+			continue // the indices still point at work
+		}
+		if spins++; spins < idleSpins {
+			runtime.Gosched()
+			continue
+		}
+		spins = 0
+		s.park(seen)
+	}
+}
+
+// tryExecute runs an incarnation and records it (paper: try_execute). A read of an
+// ESTIMATE suspends the transaction on the blocking one; the worker moves on.
+func (p *parallel[R]) tryExecute(w *worker, t task) task {
+	c := &p.counters[t.tx]
+	v := &w.view
+	for {
+		v.reset(t.tx)
+		res, err := run(p.vm, t.tx, v)
+		if v.fatal != nil {
+			p.fail(v.fatal)
+			return task{}
+		}
+		if v.blockedOn >= 0 {
+			c.suspensions.Add(1)
+			p.suspensions.Add(1)
+			if p.s.addDependency(t.tx, v.blockedOn) {
+				return task{}
+			}
+			continue // the blocking transaction finished meanwhile
+		}
+		c.executions.Add(1)
+		p.executions.Add(1)
+		wroteNew := p.mv.record(t.tx, t.inc, v, err == nil, &w.arena)
+		r := &p.results[t.tx]
+		r.Result, r.Err = res, err
+		return p.s.finishExecution(t.tx, t.inc, wroteNew)
+	}
+}
+
+// needsReexecution validates an incarnation and aborts it if a read changed (paper:
+// needs_reexecution).
+func (p *parallel[R]) needsReexecution(t task) task {
+	c := &p.counters[t.tx]
+	c.validations.Add(1)
+	aborted := !p.mv.validate(t.tx) && p.s.tryValidationAbort(t.tx, t.inc)
+	if aborted {
+		c.aborts.Add(1)
+		p.mv.convertWritesToEstimates(t.tx)
+	}
+	return p.s.finishValidation(t.tx, aborted)
+}
+
+func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, cfg Config, workers int) (*Output[R], error) {
+	p := &parallel[R]{
+		vm:              vm,
+		n:               n,
+		s:               newScheduler(n),
+		mv:              newMVMemory(n, base, cfg.codec()),
+		results:         make([]TxResult[R], n),
+		counters:        make([]txCounters, n),
+		noChainFallback: cfg.NoChainFallback,
+		stopAfter:       cfg.stopAfter,
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	stopWatch := context.AfterFunc(ctx, func() {
+		p.cancelled.Store(true)
+		p.s.stop.Store(true)
+		p.s.wake()
+	})
+	var wg sync.WaitGroup
+	for i := 1; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.work()
+		}()
+	}
+	p.work()
+	wg.Wait()
+	stopWatch()
+
+	if p.fatal != nil {
+		return nil, p.fatal
+	}
+	if p.cancelled.Load() {
+		return nil, ctx.Err()
+	}
+	out := &Output[R]{Results: p.results}
+	out.Stats.Mode, out.Stats.Workers = ModeParallel, workers
+	switch {
+	case p.chain.Load():
+		from, err := p.sequentialTail(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out.Stats.Mode, out.Stats.SequentialFrom = ModeParallelThenSequential, from
+	case !p.s.done.Load():
+		return nil, errorf(ErrInternal, "workers stopped before the block was done")
+	}
+	writes, err := p.mv.snapshot(n, &view{codec: p.mv.codec})
+	if err != nil {
+		return nil, err
+	}
+	out.Writes = writes
+	for i := range p.results {
+		c := &p.counters[i]
+		st := TxStats{
+			Executions:  c.executions.Load(),
+			Suspensions: c.suspensions.Load(),
+			Validations: c.validations.Load(),
+			Aborts:      c.aborts.Load(),
+		}
+		p.results[i].Stats = st
+		out.Stats.Executions += st.Executions
+		out.Stats.Suspensions += st.Suspensions
+		out.Stats.Validations += st.Validations
+		out.Stats.Aborts += st.Aborts
+	}
+	return out, nil
+}
+
+// sequentialTail finishes a block after the chain fallback stopped the workers. The
+// longest prefix of executed transactions whose read sets validate, checked in block
+// order with no worker running, equals sequential execution of that prefix; the
+// versions of every later transaction are removed and those transactions execute one
+// by one on the multi-version memory. It returns the first of them.
+func (p *parallel[R]) sequentialTail(ctx context.Context) (int, error) {
+	from := 0
+	for from < p.n && p.s.txs[from].status == statusExecuted {
+		p.counters[from].validations.Add(1)
+		if !p.mv.validate(from) {
+			break
+		}
+		from++
+	}
+	for i := from; i < p.n; i++ {
+		p.mv.removeWrites(i)
+	}
+	w := &worker{view: view{codec: p.mv.codec, mv: p.mv}}
+	v := &w.view
+	for i := from; i < p.n; i++ {
+		if i&63 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		v.reset(i)
+		res, err := run(p.vm, i, v)
+		if v.fatal != nil {
+			return 0, v.fatal
+		}
+		if v.blockedOn >= 0 {
+			return 0, errorf(ErrInternal, "tx %d suspended on tx %d in the sequential tail", i, v.blockedOn)
+		}
+		p.counters[i].executions.Add(1)
+		p.mv.record(i, p.s.txs[i].inc+1, v, err == nil, &w.arena)
+		r := &p.results[i]
+		r.Result, r.Err = res, err
+	}
+	return from, nil
+}
