@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	authority := authtypes.NewModuleAddress("gov").String()
 
 	maccPerms := map[string][]string{
-		minter:          {authtypes.Minter},
+		minter:           {authtypes.Minter},
 		types.ModuleName: nil,
 	}
 	ak := authkeeper.NewAccountKeeper(enc.Codec, runtime.NewKVStoreService(keys[authtypes.StoreKey]),
