@@ -258,9 +258,15 @@ func TestCancel(t *testing.T) {
 func TestInvalidBlock(t *testing.T) {
 	vm := exectest.VM{B: &exectest.Block{}}
 	for _, err := range []error{
-		func() error { _, err := exec.Execute[exectest.Result](context.Background(), nil, 0, exec.MapStorage{}, exec.Config{}); return err }(),
+		func() error {
+			_, err := exec.Execute[exectest.Result](context.Background(), nil, 0, exec.MapStorage{}, exec.Config{})
+			return err
+		}(),
 		func() error { _, err := exec.Execute(context.Background(), vm, 0, nil, exec.Config{}); return err }(),
-		func() error { _, err := exec.Execute(context.Background(), vm, -1, exec.MapStorage{}, exec.Config{}); return err }(),
+		func() error {
+			_, err := exec.Execute(context.Background(), vm, -1, exec.MapStorage{}, exec.Config{})
+			return err
+		}(),
 	} {
 		if !errors.Is(err, exec.ErrInvalidBlock) {
 			t.Fatalf("err = %v, want ErrInvalidBlock", err)

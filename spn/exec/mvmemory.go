@@ -24,6 +24,7 @@ type mvKey struct {
 	versions   []mvEntry
 	base       []byte
 	baseLoaded bool
+	first      [1]mvEntry // backs versions while the key has one version (most keys)
 }
 
 // below returns how many versions belong to transactions lower than tx.
@@ -134,8 +135,11 @@ type mvMemory struct {
 
 func newMVMemory(n int, base Storage, codec NumericCodec) *mvMemory {
 	mv := &mvMemory{base: base, codec: codec, seed: maphash.MakeSeed(), meta: make([]txMeta, n)}
+	// Size the shards for about two keys per transaction (an account's balance and
+	// nonce); a block touching more grows them.
+	hint := 2 * n / numShards
 	for i := range mv.shards {
-		mv.shards[i].m = make(map[string]*mvKey)
+		mv.shards[i].m = make(map[string]*mvKey, hint)
 	}
 	return mv
 }
@@ -156,6 +160,7 @@ func (mv *mvMemory) key(key string) *mvKey {
 		k = &sh.arena[0]
 		sh.arena = sh.arena[1:]
 		k.key = key
+		k.versions = k.first[:0]
 		sh.m[key] = k
 	}
 	sh.mu.Unlock()

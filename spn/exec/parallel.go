@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -12,11 +11,15 @@ type txCounters struct {
 	executions, suspensions, validations, aborts atomic.Uint32
 }
 
-// worker is the per-goroutine state: a reusable view and the arena read sets are
-// recorded into.
+// worker is the per-goroutine state: a reusable view, the arena read sets are recorded
+// into, and counters for the chain detector (per worker, so that workers do not share
+// a cache line on every execution).
 type worker struct {
-	view  view
-	arena arena
+	view        view
+	arena       arena
+	executions  atomic.Int64
+	suspensions atomic.Int64
+	_           [64]byte
 }
 
 // parallel is one Block-STM execution of a block.
@@ -28,12 +31,11 @@ type parallel[R any] struct {
 	results  []TxResult[R]
 	counters []txCounters
 
-	// block-wide counters for the chain detector
-	executions, suspensions atomic.Int64
-	noChainFallback         bool
-	stopAfter               int64
-	chain                   atomic.Bool // the block was detected as a dependency chain
-	cancelled               atomic.Bool
+	workers         []worker
+	noChainFallback bool
+	stopAfter       int64
+	chain           atomic.Bool // the block was detected as a dependency chain
+	cancelled       atomic.Bool
 
 	fatalOnce sync.Once
 	fatal     error
@@ -52,11 +54,26 @@ const (
 )
 
 func (p *parallel[R]) chainShaped() bool {
-	if p.stopAfter > 0 && p.executions.Load() >= p.stopAfter {
-		return true
+	var execs, susp int64
+	for i := range p.workers {
+		execs += p.workers[i].executions.Load()
+		susp += p.workers[i].suspensions.Load()
 	}
-	susp := p.suspensions.Load()
-	return susp >= chainMinSuspensions && susp > chainRatio*p.executions.Load()
+	if p.stopAfter > 0 {
+		return execs >= p.stopAfter
+	}
+	return susp >= chainMinSuspensions && susp > chainRatio*execs
+}
+
+// checkChain stops the workers if the block looks like a dependency chain. It is
+// called after each suspension (the detector's trigger) and, in tests that force the
+// fallback, after each execution.
+func (p *parallel[R]) checkChain() {
+	if p.chainShaped() {
+		p.chain.Store(true)
+		p.s.stop.Store(true)
+		p.s.wake()
+	}
 }
 
 func (p *parallel[R]) fail(err error) {
@@ -65,48 +82,14 @@ func (p *parallel[R]) fail(err error) {
 	p.s.wake()
 }
 
-// idleSpins is how many times an idle worker asks for a task (yielding in between)
-// before it parks until an index decreases.
-const idleSpins = 64
-
-// work is the worker loop (paper, Alg. 1: run).
-func (p *parallel[R]) work() {
-	w := &worker{view: view{codec: p.mv.codec, mv: p.mv}}
-	s := p.s
-	var t task
-	spins := 0
-	for !s.finished() {
-		switch t.kind {
-		case taskExecute:
-			t = p.tryExecute(w, t)
-		case taskValidate:
-			t = p.needsReexecution(t)
+func (p *parallel[R]) work(w *worker) {
+	w.view = view{codec: p.mv.codec, mv: p.mv}
+	p.s.run(func(t task) task {
+		if t.kind == taskExecute {
+			return p.tryExecute(w, t)
 		}
-		if t.kind != taskNone {
-			continue
-		}
-		if (!p.noChainFallback || p.stopAfter > 0) && p.chainShaped() {
-			p.chain.Store(true)
-			s.stop.Store(true)
-			s.wake()
-			return
-		}
-		seen := s.decreaseCnt.Load()
-		if t = s.nextTask(); t.kind != taskNone {
-			spins = 0
-			continue
-		}
-		n := int64(s.n)
-		if s.executionIdx.Load() < n || s.validationIdx.Load() < n {
-			continue // the indices still point at work
-		}
-		if spins++; spins < idleSpins {
-			runtime.Gosched()
-			continue
-		}
-		spins = 0
-		s.park(seen)
-	}
+		return p.needsReexecution(t)
+	})
 }
 
 // tryExecute runs an incarnation and records it (paper: try_execute). A read of an
@@ -123,14 +106,20 @@ func (p *parallel[R]) tryExecute(w *worker, t task) task {
 		}
 		if v.blockedOn >= 0 {
 			c.suspensions.Add(1)
-			p.suspensions.Add(1)
+			w.suspensions.Add(1)
+			if !p.noChainFallback {
+				p.checkChain()
+			}
 			if p.s.addDependency(t.tx, v.blockedOn) {
 				return task{}
 			}
 			continue // the blocking transaction finished meanwhile
 		}
 		c.executions.Add(1)
-		p.executions.Add(1)
+		w.executions.Add(1)
+		if p.stopAfter > 0 {
+			p.checkChain()
+		}
 		wroteNew := p.mv.record(t.tx, t.inc, v, err == nil, &w.arena)
 		r := &p.results[t.tx]
 		r.Result, r.Err = res, err
@@ -159,6 +148,7 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 		mv:              newMVMemory(n, base, cfg.codec()),
 		results:         make([]TxResult[R], n),
 		counters:        make([]txCounters, n),
+		workers:         make([]worker, workers),
 		noChainFallback: cfg.NoChainFallback,
 		stopAfter:       cfg.stopAfter,
 	}
@@ -175,10 +165,10 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.work()
+			p.work(&p.workers[i])
 		}()
 	}
-	p.work()
+	p.work(&p.workers[0])
 	wg.Wait()
 	stopWatch()
 

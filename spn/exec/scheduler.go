@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -266,4 +267,39 @@ func (s *scheduler) finishValidation(tx int, aborted bool) task {
 	}
 	s.numActive.Add(-1)
 	return task{}
+}
+
+// idleSpins is how many times an idle worker asks for a task (yielding in between)
+// before it parks until an index decreases.
+const idleSpins = 64
+
+// run is the worker loop (paper, Alg. 1: run): perform the task in hand, which may
+// hand back a follow-up task, else take the lowest pending task. perform executes or
+// validates a version and returns the follow-up task (or taskNone). A worker with
+// nothing to do yields, then parks until new work appears; it never runs a task
+// blindly.
+func (s *scheduler) run(perform func(task) task) {
+	var t task
+	spins := 0
+	for !s.finished() {
+		if t.kind != taskNone {
+			t = perform(t)
+			continue
+		}
+		seen := s.decreaseCnt.Load()
+		if t = s.nextTask(); t.kind != taskNone {
+			spins = 0
+			continue
+		}
+		n := int64(s.n)
+		if s.executionIdx.Load() < n || s.validationIdx.Load() < n {
+			continue // the indices still point at work
+		}
+		if spins++; spins < idleSpins {
+			runtime.Gosched()
+			continue
+		}
+		spins = 0
+		s.park(seen)
+	}
 }

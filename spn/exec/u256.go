@@ -68,6 +68,19 @@ func (x U256) Sub(y U256) U256 {
 // Neg returns -x mod 2^256 (the delta that subtracts x).
 func (x U256) Neg() U256 { return U256{}.Sub(x) }
 
+// Cmp returns -1, 0 or +1 as x is less than, equal to or greater than y.
+func (x U256) Cmp(y U256) int {
+	for i := 3; i >= 0; i-- {
+		switch {
+		case x[i] < y[i]:
+			return -1
+		case x[i] > y[i]:
+			return 1
+		}
+	}
+	return 0
+}
+
 // IsZero reports whether x == 0.
 func (x U256) IsZero() bool { return x[0]|x[1]|x[2]|x[3] == 0 }
 

@@ -1,0 +1,66 @@
+// Command farol-bench measures Farol's components on the machine it runs on.
+//
+//	farol-bench <subcommand> [flags]
+//
+// Subcommands:
+//
+//	exec   the Block-STM parallel executor (spn/exec) against its sequential path
+//
+// Every subcommand accepts -json for machine-readable output. Later subcommands (evm,
+// wasm, spn, da) register themselves in the subcommands table.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// subcommand runs one benchmark family with its own flags.
+type subcommand struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+var subcommands = map[string]subcommand{
+	"exec": {"Block-STM parallel executor vs sequential execution (spn/exec)", runExec},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: farol-bench <subcommand> [flags]   (farol-bench <subcommand> -h for its flags)")
+	fmt.Fprintln(w, "\nsubcommands:")
+	names := make([]string, 0, len(subcommands))
+	for name := range subcommands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", name, subcommands[name].summary)
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sc, ok := subcommands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "farol-bench: unknown subcommand %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	if err := sc.run(args[1:], stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "farol-bench %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
