@@ -144,16 +144,29 @@ func newMVMemory(n int, base Storage, codec NumericCodec) *mvMemory {
 	return mv
 }
 
-func (mv *mvMemory) key(key string) *mvKey {
-	sh := &mv.shards[maphash.String(mv.seed, key)&(numShards-1)]
+func (mv *mvMemory) shard(key string) *shard {
+	return &mv.shards[maphash.String(mv.seed, key)&(numShards-1)]
+}
+
+// lookup returns the record of key, or nil if no transaction touched it yet.
+func (mv *mvMemory) lookup(key string) *mvKey {
+	sh := mv.shard(key)
 	sh.mu.RLock()
 	k := sh.m[key]
 	sh.mu.RUnlock()
-	if k != nil {
+	return k
+}
+
+// key returns the record of key, creating it if needed; a base value passed with
+// loaded set is stored in a new record (it saves a lock round when a read creates it).
+func (mv *mvMemory) key(key string, base []byte, loaded bool) *mvKey {
+	if k := mv.lookup(key); k != nil {
 		return k
 	}
+	sh := mv.shard(key)
 	sh.mu.Lock()
-	if k = sh.m[key]; k == nil {
+	k := sh.m[key]
+	if k == nil {
 		if len(sh.arena) == 0 {
 			sh.arena = make([]mvKey, 64)
 		}
@@ -161,6 +174,7 @@ func (mv *mvMemory) key(key string) *mvKey {
 		sh.arena = sh.arena[1:]
 		k.key = key
 		k.versions = k.first[:0]
+		k.base, k.baseLoaded = base, loaded
 		sh.m[key] = k
 	}
 	sh.mu.Unlock()
@@ -171,7 +185,15 @@ func (mv *mvMemory) key(key string) *mvKey {
 // an ESTIMATE it stops the incarnation (the caller registers the dependency).
 func (mv *mvMemory) readLower(v *view, e *viewEntry) error {
 	if e.mk == nil {
-		e.mk = mv.key(e.key)
+		if e.mk = mv.lookup(e.key); e.mk == nil {
+			// First touch of the key in the block: read the base value before creating
+			// the record, outside any lock.
+			val, err := v.storageGet(mv.base, e.key)
+			if err != nil {
+				return err
+			}
+			e.mk = mv.key(e.key, val, true)
+		}
 	}
 	k := e.mk
 	for {
@@ -258,7 +280,7 @@ func (mv *mvMemory) record(tx, inc int, v *view, keepWrites bool, a *arena) bool
 			continue
 		}
 		if e.mk == nil {
-			e.mk = mv.key(e.key)
+			e.mk = mv.key(e.key, nil, false)
 		}
 		k := e.mk
 		ent := mvEntry{tx: t, inc: in, kind: e.kind, value: e.value, delta: e.delta}
