@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# End-to-end test of the mainnet as a user meets it: starts the devnet from
+# the built binaries in a temporary data folder (ports shifted so it can run
+# beside `make devnet`), then
+#   - registers, updates and lists an SPN with the farold CLI,
+#   - checks that a bad registration is refused with a clear message,
+#   - runs the CosmJS real-client test (balance query and token send),
+#   - stops the devnet with SIGINT and checks it stopped cleanly,
+#   - exports the stopped chain's state with `farold export`.
+# Needs: build/farold and build/devnet (make build), node and npm.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+OFFSET="${E2E_PORT_OFFSET:-200}"
+DATA="$(mktemp -d -t farol-e2e-XXXXXX)"
+LOG="$DATA/devnet.out"
+RPC_PORT=$((26657 + OFFSET))
+FAROLD="$ROOT/build/farold"
+HOME_DIR="$DATA/farold"
+F=("$FAROLD" --home "$HOME_DIR")
+DEVNET_PID=""
+
+cleanup() {
+  if [[ -n "$DEVNET_PID" ]] && kill -0 "$DEVNET_PID" 2>/dev/null; then
+    kill -INT "$DEVNET_PID" 2>/dev/null || true
+    wait "$DEVNET_PID" 2>/dev/null || true
+  fi
+  if [[ "${E2E_KEEP_DATA:-}" == "" ]]; then rm -rf "$DATA"; else echo "e2e data kept in $DATA"; fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "e2e FAIL: $*" >&2
+  echo "--- devnet output (tail) ---" >&2
+  tail -n 40 "$LOG" >&2 || true
+  exit 1
+}
+
+step() { echo; echo "== $*"; }
+
+step "start devnet in $DATA (port offset $OFFSET)"
+./build/devnet -data "$DATA" -port-offset "$OFFSET" -bin build >"$LOG" 2>&1 &
+DEVNET_PID=$!
+for _ in $(seq 1 120); do
+  grep -q "Farol devnet is running" "$LOG" && break
+  kill -0 "$DEVNET_PID" 2>/dev/null || fail "devnet exited during start-up"
+  sleep 1
+done
+grep -q "Farol devnet is running" "$LOG" || fail "devnet did not start within 120s"
+# Wait for a couple of blocks past start-up.
+for _ in $(seq 1 30); do
+  [[ "$(grep -c '\[mainnet\] block' "$LOG")" -ge 2 ]] && break
+  sleep 1
+done
+[[ "$(grep -c '\[mainnet\] block' "$LOG")" -ge 2 ]] || fail "no block lines printed"
+echo "devnet up; $(grep -c '\[mainnet\] block' "$LOG") block lines so far"
+
+# wait_tx HASH: wait until the tx is in a block and print its result code.
+wait_tx() {
+  local hash="$1" out
+  for _ in $(seq 1 30); do
+    if out="$("${F[@]}" query tx "$hash" --output json 2>/dev/null)"; then
+      echo "$out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.code+" "+(r.raw_log||""))})'
+      return 0
+    fi
+    sleep 1
+  done
+  return 1
+}
+
+# json_field JSON PATH: print a field of a JSON document (dot path).
+json_field() {
+  node -e 'const o=JSON.parse(process.argv[1]);let v=o;for(const k of process.argv[2].split("."))v=v?.[k];console.log(typeof v==="object"?JSON.stringify(v):v)' "$1" "$2"
+}
+
+step "register an SPN with the CLI"
+OUT="$("${F[@]}" tx spn register e2e-rollup evm zk e2e-rollup-1 1000000000ufrl --from dev1 -y --output json)"
+HASH="$(json_field "$OUT" txhash)"
+RESULT="$(wait_tx "$HASH")" || fail "register tx $HASH not included"
+[[ "${RESULT%% *}" == "0" ]] || fail "register failed: $RESULT"
+LIST="$("${F[@]}" query spn list --output json)"
+[[ "$(json_field "$LIST" spns.0.name)" == "e2e-rollup" ]] || fail "SPN not listed: $LIST"
+echo "listed: $(json_field "$LIST" spns.0.name) id=$(json_field "$LIST" spns.0.id) status=$(json_field "$LIST" spns.0.status)"
+
+step "update the SPN's parameters with the CLI"
+OUT="$("${F[@]}" tx spn update 1 '{"batch_interval_blocks":"20","max_batch_bytes":"2097152","min_operators":1,"min_restaked_stake":"0"}' --from dev1 -y --output json)"
+RESULT="$(wait_tx "$(json_field "$OUT" txhash)")" || fail "update tx not included"
+[[ "${RESULT%% *}" == "0" ]] || fail "update failed: $RESULT"
+SHOW="$("${F[@]}" query spn show 1 --output json)"
+[[ "$(json_field "$SHOW" spn.params.batch_interval_blocks)" == "20" ]] || fail "update not applied: $SHOW"
+echo "updated: batch_interval_blocks=$(json_field "$SHOW" spn.params.batch_interval_blocks)"
+
+step "a bad registration is refused with a clear message"
+set +e
+BAD="$("${F[@]}" tx spn register "Bad Name" evm zk bad-1 1000000000ufrl --from dev1 -y --output json 2>&1)"
+set -e
+echo "$BAD" | grep -q "invalid SPN name" || fail "bad name not refused clearly: $BAD"
+echo "refused: $(json_field "$BAD" raw_log 2>/dev/null || echo "$BAD")"
+set +e
+OUT="$("${F[@]}" tx spn register e2e-rollup wasm tee other-1 1000000000ufrl --from dev2 -y --output json 2>&1)"
+set -e
+if [[ "$(json_field "$OUT" code 2>/dev/null)" == "0" ]]; then
+  RESULT="$(wait_tx "$(json_field "$OUT" txhash)")" || fail "duplicate tx not included"
+else
+  RESULT="$(json_field "$OUT" code) $(json_field "$OUT" raw_log)"
+fi
+[[ "${RESULT%% *}" != "0" ]] || fail "duplicate name accepted"
+echo "refused duplicate: ${RESULT#* }"
+[[ "$("${F[@]}" query spn list --output json | json_field "$(cat)" pagination.total)" == "1" ]] || fail "a refused registration changed the list"
+
+step "CosmJS real-client test"
+(
+  cd e2e/cosmjs
+  [[ -d node_modules ]] || npm ci --no-audit --no-fund
+  FAROL_RPC="http://127.0.0.1:$RPC_PORT" FAROL_ACCOUNTS="$DATA/accounts.json" node bank.test.mjs
+) || fail "CosmJS test failed"
+
+step "stop the devnet with Ctrl-C (SIGINT)"
+kill -INT "$DEVNET_PID"
+for _ in $(seq 1 30); do kill -0 "$DEVNET_PID" 2>/dev/null || break; sleep 1; done
+kill -0 "$DEVNET_PID" 2>/dev/null && fail "devnet still running 30s after SIGINT"
+wait "$DEVNET_PID" || fail "devnet exited with an error after SIGINT"
+DEVNET_PID=""
+grep -q "\[mainnet\] stopped" "$LOG" || fail "mainnet did not report a clean stop"
+echo "stopped cleanly"
+
+step "export the stopped chain"
+EXPORT="$("$FAROLD" export --home "$HOME_DIR" 2>/dev/null)"
+echo "$EXPORT" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const g=JSON.parse(s);const spns=g.app_state.spn.spns;if(spns.length!==1||spns[0].name!=="e2e-rollup"){console.error("export lost the SPN");process.exit(1)}console.log("exported height "+g.initial_height+", spns: "+spns.map(x=>x.name).join(","))})' || fail "export check failed"
+
+echo
+echo "e2e: all checks passed"
