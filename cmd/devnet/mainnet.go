@@ -35,7 +35,7 @@ type mainnet struct {
 	home string
 	bin  string
 
-	rpcPort, p2pPort, grpcPort, apiPort int
+	rpcPort, p2pPort, grpcPort, apiPort, metricsPort int
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -51,6 +51,8 @@ func newMainnet(opts options) *mainnet {
 		p2pPort:  26656 + opts.portOffset,
 		grpcPort: 9090 + opts.portOffset,
 		apiPort:  1317 + opts.portOffset,
+
+		metricsPort: 26660 + opts.portOffset,
 	}
 }
 
@@ -203,6 +205,7 @@ func (m *mainnet) configure(ctx context.Context) error {
 	settings := [][3]string{
 		{"config", "rpc.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", m.rpcPort)},
 		{"config", "p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", m.p2pPort)},
+		{"config", "rpc.pprof_laddr", fmt.Sprintf("127.0.0.1:%d", 6060+m.opts.portOffset)},
 		{"config", "consensus.timeout_commit", m.opts.blockTime.String()},
 		{"config", "rpc.cors_allowed_origins", `["*"]`},
 		{"app", "api.enable", "true"},
@@ -211,6 +214,10 @@ func (m *mainnet) configure(ctx context.Context) error {
 		{"app", "grpc.enable", "true"},
 		{"app", "grpc.address", fmt.Sprintf("127.0.0.1:%d", m.grpcPort)},
 		{"app", "minimum-gas-prices", "0" + denom},
+		{"app", "telemetry.enabled", "true"},
+		{"app", "telemetry.prometheus-retention-time", "600"},
+		{"config", "instrumentation.prometheus", "true"},
+		{"config", "instrumentation.prometheus_listen_addr", fmt.Sprintf("127.0.0.1:%d", m.metricsPort)},
 		{"client", "chain-id", m.opts.chainID},
 		{"client", "keyring-backend", keyringBackend},
 		{"client", "node", fmt.Sprintf("tcp://127.0.0.1:%d", m.rpcPort)},
@@ -277,6 +284,8 @@ func (m *mainnet) Endpoints() []endpoint {
 		{"CometBFT RPC", m.rpcAddr()},
 		{"gRPC", fmt.Sprintf("127.0.0.1:%d", m.grpcPort)},
 		{"REST", fmt.Sprintf("http://127.0.0.1:%d", m.apiPort)},
+		{"app metrics", fmt.Sprintf("http://127.0.0.1:%d/metrics?format=prometheus", m.apiPort)},
+		{"node metrics", fmt.Sprintf("http://127.0.0.1:%d/metrics", m.metricsPort)},
 		{"chain id", m.opts.chainID},
 		{"home", m.home},
 		{"CLI", fmt.Sprintf("%s --home %s ...", m.bin, m.home)},
