@@ -45,7 +45,7 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	var spns []types.SPN
+	spns := []types.SPN{}
 	if err := k.SPNs.Walk(ctx, nil, func(_ uint64, s types.SPN) (bool, error) {
 		spns = append(spns, s)
 		return false, nil

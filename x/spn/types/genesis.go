@@ -8,7 +8,7 @@ import (
 func DefaultGenesisState() *GenesisState {
 	return &GenesisState{
 		Params: DefaultParams(),
-		SPNs:   nil,
+		SPNs:   []SPN{},
 		NextID: 1,
 	}
 }
