@@ -138,6 +138,15 @@ func TestAutoCLI(t *testing.T) {
 	require.ElementsMatch(t, []string{"list", "show", "by-name", "params"}, names(query))
 	require.ElementsMatch(t, []string{"register", "update", "transfer-admin", "pause", "resume", "retire", "activate", "update-params"}, names(tx))
 
+	list, _, err := query.Find([]string{"list"})
+	require.NoError(t, err)
+	for _, fl := range []string{"page-limit", "page-key", "page-offset", "page-count-total", "page-reverse"} {
+		require.NotNil(t, list.Flags().Lookup(fl), fl)
+	}
+	reg, _, err := tx.Find([]string{"register"})
+	require.NoError(t, err)
+	require.NotNil(t, reg.Flags().Lookup("params"))
+
 	out := &bytes.Buffer{}
 	tx.SetArgs([]string{
 		"register", "my-rollup", "evm", "zk", "my-rollup-1", "1000000000ufrl",
