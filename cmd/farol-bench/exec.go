@@ -34,6 +34,7 @@ type execRow struct {
 	AbortPerTx  float64 `json:"aborts_per_tx"`
 	SuspPerTx   float64 `json:"suspensions_per_tx"`
 	Fallbacks   int     `json:"chain_fallbacks"` // runs that switched to sequential mid-block
+	SwitchAt    float64 `json:"mean_switch_tx,omitempty"` // mean first sequential tx of those runs
 	Runs        int     `json:"runs"`
 	SeqSpreadPc float64 `json:"sequential_spread_pct"` // (max-min)/median of the sequential runs
 	ParSpreadPc float64 `json:"parallel_spread_pct"`
@@ -61,6 +62,7 @@ func runExec(args []string, stdout, stderr io.Writer) error {
 		engine1   = fs.Bool("engine1", true, "also measure the Block-STM engine forced at 1 worker")
 		sweep     = fs.Bool("sweep", false, "measure small blocks to find the sequential threshold (MinParallel)")
 		seed      = fs.Uint64("seed", 1, "workload seed")
+		noChain   = fs.Bool("nochain", false, "disable the chain fallback (measure plain Block-STM)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: farol-bench exec [flags]\n\nMeasures spn/exec on a synthetic VM: speedup of Execute over ExecuteSequential in the same run.")
@@ -106,7 +108,7 @@ func runExec(args []string, stdout, stderr io.Writer) error {
 				if err != nil {
 					return err
 				}
-				rows, err := measure(b, wl, cost, workerList, *engine1, *runs)
+				rows, err := measure(b, wl, cost, workerList, *engine1, *noChain, *runs)
 				if err != nil {
 					return err
 				}
@@ -156,7 +158,7 @@ type config struct {
 
 // measure times the sequential path and each worker count on the same block,
 // interleaving them run by run so that a disturbance hits all of them alike.
-func measure(b *exectest.Block, wl string, cost int, workers []int, engine1 bool, runs int) ([]execRow, error) {
+func measure(b *exectest.Block, wl string, cost int, workers []int, engine1, noChain bool, runs int) ([]execRow, error) {
 	var cfgs []config
 	for _, w := range workers {
 		cfgs = append(cfgs, config{workers: w})
@@ -171,22 +173,32 @@ func measure(b *exectest.Block, wl string, cost int, workers []int, engine1 bool
 	parT := make([][]time.Duration, len(cfgs))
 	stats := make([]exec.Stats, len(cfgs))
 	fallbacks := make([]int, len(cfgs))
+	switchAt := make([]int, len(cfgs))
 	want, err := exec.ExecuteSequential(ctx, vm, n, b.Base, exec.Config{})
 	if err != nil {
 		return nil, err
 	}
-	for r := -1; r < runs; r++ { // run -1 warms up
+	sequential := func(r int) error {
 		runtime.GC()
 		start := time.Now()
 		if _, err := exec.ExecuteSequential(ctx, vm, n, b.Base, exec.Config{}); err != nil {
-			return nil, err
+			return err
 		}
 		if el := time.Since(start); r >= 0 {
 			seqT = append(seqT, el)
 		}
+		return nil
+	}
+	for r := -1; r < runs; r++ { // run -1 warms up
+		// Alternate the order so that neither path always runs first after the other.
+		if r%2 == 0 {
+			if err := sequential(r); err != nil {
+				return nil, err
+			}
+		}
 		for i, c := range cfgs {
 			runtime.GC()
-			cfg := exec.Config{Workers: c.workers, ForceParallel: c.engine}
+			cfg := exec.Config{Workers: c.workers, ForceParallel: c.engine, NoChainFallback: noChain}
 			start := time.Now()
 			out, err := exec.Execute(ctx, vm, n, b.Base, cfg)
 			el := time.Since(start)
@@ -207,11 +219,24 @@ func measure(b *exectest.Block, wl string, cost int, workers []int, engine1 bool
 			s.Suspensions += out.Stats.Suspensions
 			if out.Stats.Mode == exec.ModeParallelThenSequential {
 				fallbacks[i]++
+				switchAt[i] += out.Stats.SequentialFrom
+			}
+		}
+		if r%2 != 0 {
+			if err := sequential(r); err != nil {
+				return nil, err
 			}
 		}
 	}
 	seqMed, seqSpread := median(seqT)
 	rows := make([]execRow, len(cfgs))
+	defer func() {
+		for i := range rows {
+			if fallbacks[i] > 0 {
+				rows[i].SwitchAt = float64(switchAt[i]) / float64(fallbacks[i])
+			}
+		}
+	}()
 	per := float64(n * runs)
 	for i, c := range cfgs {
 		parMed, parSpread := median(parT[i])
@@ -313,15 +338,19 @@ func loadavg() string {
 
 func printTable(w io.Writer, rows []execRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tcost µs\ttxs\tworkers\tseq ms\tpar ms\tspeedup\texec/tx\tval/tx\tabort/tx\tsusp/tx\tfallbacks\tspread seq/par %\t")
+	fmt.Fprintln(tw, "workload\tcost µs\ttxs\tworkers\tseq ms\tpar ms\tspeedup\texec/tx\tval/tx\tabort/tx\tsusp/tx\tfallbacks\tswitch at\tspread seq/par %\t")
 	for _, r := range rows {
 		wk := strconv.Itoa(r.Workers)
 		if r.Engine {
 			wk += "*"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%.3f\t%.3f\t%.2fx\t%.2f\t%.2f\t%.3f\t%.2f\t%d/%d\t%.0f/%.0f\t\n",
+		sw := "-"
+		if r.Fallbacks > 0 {
+			sw = fmt.Sprintf("%.0f", r.SwitchAt)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%.3f\t%.3f\t%.2fx\t%.2f\t%.2f\t%.3f\t%.2f\t%d/%d\t%s\t%.0f/%.0f\t\n",
 			r.Workload, r.CostUS, r.Txs, wk, r.SeqMS, r.ParMS, r.Speedup, r.ExecPerTx, r.ValPerTx,
-			r.AbortPerTx, r.SuspPerTx, r.Fallbacks, r.Runs, r.SeqSpreadPc, r.ParSpreadPc)
+			r.AbortPerTx, r.SuspPerTx, r.Fallbacks, r.Runs, sw, r.SeqSpreadPc, r.ParSpreadPc)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "workers 1* = Block-STM engine forced at one worker (Execute itself runs the sequential path there)")

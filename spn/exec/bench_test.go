@@ -13,7 +13,7 @@ import (
 // transactions do no CPU work, so the time is the bookkeeping of each path. The full
 // comparison with CPU-bound transactions is `farol-bench exec` (docs/bench/exec.md).
 func BenchmarkOverhead(b *testing.B) {
-	for _, wl := range []string{"no-conflict", "hot-10", "random-10000-keys"} {
+	for _, wl := range []string{"no-conflict", "hot-10", "hot-100", "random-10000-keys"} {
 		blk, err := exectest.Workload(wl, 1000, 0, 1)
 		if err != nil {
 			b.Fatal(err)
@@ -27,6 +27,8 @@ func BenchmarkOverhead(b *testing.B) {
 			{"sequential", exec.Config{}, true},
 			{"engine-1", exec.Config{Workers: 1, ForceParallel: true}, false},
 			{"engine-2", exec.Config{Workers: 2, ForceParallel: true, NoChainFallback: true}, false},
+			{"execute-2", exec.Config{Workers: 2}, false},
+			{"tail-2", exec.WithStopAfter(exec.Config{Workers: 2, ForceParallel: true}, 1), false},
 		} {
 			b.Run(fmt.Sprintf("%s/%s", wl, c.name), func(b *testing.B) {
 				b.ReportAllocs()

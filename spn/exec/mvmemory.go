@@ -91,7 +91,7 @@ func (mv *mvMemory) resolveLocked(k *mvKey, tx int32) resolution {
 			if deltas == 0 {
 				return resolution{kind: readVersion, tx: e.tx, inc: e.inc, lv: lowerValue{raw: e.value}}
 			}
-			return resolution{kind: readResolved, lv: resolve(mv.codec, e.value, sum, deltas)}
+			return resolution{kind: readResolved, lv: resolve(mv.codec, lowerValue{raw: e.value}, sum, deltas)}
 		}
 		sum = sum.Add(e.delta)
 		deltas++
@@ -102,7 +102,7 @@ func (mv *mvMemory) resolveLocked(k *mvKey, tx int32) resolution {
 	if deltas == 0 {
 		return resolution{kind: readStorage, lv: lowerValue{raw: k.base}}
 	}
-	return resolution{kind: readResolved, lv: resolve(mv.codec, k.base, sum, deltas)}
+	return resolution{kind: readResolved, lv: resolve(mv.codec, lowerValue{raw: k.base}, sum, deltas)}
 }
 
 // txMeta holds the last recorded read set and written keys of a transaction. The read
@@ -373,9 +373,9 @@ func (mv *mvMemory) removeWrites(tx int) {
 	}
 }
 
-// snapshot returns the final value of every written key in key order (paper:
+// finals returns the final value of every written key in key order (paper:
 // MVMemory.snapshot). It runs after all workers stopped.
-func (mv *mvMemory) snapshot(n int, v *view) ([]Write, error) {
+func (mv *mvMemory) finals(n int, v *view) ([]final, error) {
 	var keys []*mvKey
 	for i := range mv.shards {
 		for _, k := range mv.shards[i].m {
@@ -385,27 +385,30 @@ func (mv *mvMemory) snapshot(n int, v *view) ([]Write, error) {
 		}
 	}
 	slices.SortFunc(keys, func(a, b *mvKey) int { return strings.Compare(a.key, b.key) })
-	ws := make([]Write, len(keys))
+	fs := make([]final, len(keys))
 	for i, k := range keys {
-		r := mv.resolveLocked(k, int32(n))
-		if r.needBase {
-			val, err := v.storageGet(mv.base, k.key)
-			if err != nil {
-				return nil, err
-			}
-			k.base, k.baseLoaded = val, true
-			r = mv.resolveLocked(k, int32(n))
+		lv, err := mv.valueAt(v, k, n)
+		if err != nil {
+			return nil, err
 		}
-		switch {
-		case r.blocked:
-			return nil, errorf(ErrInternal, "ESTIMATE of tx %d left at the end of the block", r.blocker)
-		case r.lv.bad:
-			return nil, notNumeric(k.key)
-		case r.kind == readResolved:
-			ws[i] = Write{Key: k.key, Value: mv.codec.EncodeNumeric(r.lv.num)}
-		default:
-			ws[i] = Write{Key: k.key, Value: r.lv.raw}
-		}
+		fs[i] = final{key: k.key, val: lv}
 	}
-	return ws, nil
+	return fs, nil
+}
+
+// valueAt returns the value of k below transaction tx, with no worker running.
+func (mv *mvMemory) valueAt(v *view, k *mvKey, tx int) (lowerValue, error) {
+	r := mv.resolveLocked(k, int32(tx))
+	if r.needBase {
+		val, err := v.storageGet(mv.base, k.key)
+		if err != nil {
+			return lowerValue{}, err
+		}
+		k.base, k.baseLoaded = val, true
+		r = mv.resolveLocked(k, int32(tx))
+	}
+	if r.blocked {
+		return lowerValue{}, errorf(ErrInternal, "ESTIMATE of tx %d left after the workers stopped", r.blocker)
+	}
+	return r.lv, nil
 }

@@ -6,9 +6,17 @@ import (
 	"sync/atomic"
 )
 
-// txCounters are the TxStats of one transaction while workers update them.
+// txCounters are the TxStats of one transaction while workers update them. Per-
+// transaction records are padded to a cache line: workers run neighbouring
+// transactions at the same time, and false sharing between them costs more than the
+// memory.
 type txCounters struct {
 	executions, suspensions, validations, aborts atomic.Uint32
+}
+
+// resultSlot holds a transaction's result during execution, padded like txCounters.
+type resultSlot[R any] struct {
+	TxResult[R]
 }
 
 // worker is the per-goroutine state: a reusable view, the arena read sets are recorded
@@ -32,6 +40,7 @@ type parallel[R any] struct {
 	counters []txCounters
 
 	workers         []worker
+	tail            *seqState // the sequential tail after a chain fallback
 	noChainFallback bool
 	stopAfter       int64
 	chain           atomic.Bool // the block was detected as a dependency chain
@@ -49,7 +58,7 @@ type parallel[R any] struct {
 // with a few hot keys from triggering it. Both constants were chosen from the counters
 // of the hot-10, hot-30 and hot-100 workloads of `farol-bench exec` (docs/bench/exec.md).
 const (
-	chainRatio          = 4
+	chainRatio          = 2
 	chainMinSuspensions = 64
 )
 
@@ -190,12 +199,21 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	case !p.s.done.Load():
 		return nil, errorf(ErrInternal, "workers stopped before the block was done")
 	}
-	writes, err := p.mv.snapshot(n, &view{codec: p.mv.codec})
+	finals, err := p.mv.finals(n, &view{codec: p.mv.codec})
 	if err != nil {
 		return nil, err
 	}
-	out.Writes = writes
-	for i := range p.results {
+	if p.tail != nil {
+		top, err := p.tail.finals(&view{codec: p.mv.codec})
+		if err != nil {
+			return nil, err
+		}
+		finals = mergeFinals(finals, top)
+	}
+	if out.Writes, err = encodeFinals(p.mv.codec, finals); err != nil {
+		return nil, err
+	}
+	for i := range out.Results {
 		c := &p.counters[i]
 		st := TxStats{
 			Executions:  c.executions.Load(),
@@ -203,7 +221,7 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 			Validations: c.validations.Load(),
 			Aborts:      c.aborts.Load(),
 		}
-		p.results[i].Stats = st
+		out.Results[i].Stats = st
 		out.Stats.Executions += st.Executions
 		out.Stats.Suspensions += st.Suspensions
 		out.Stats.Validations += st.Validations
@@ -214,9 +232,10 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 
 // sequentialTail finishes a block after the chain fallback stopped the workers. The
 // longest prefix of executed transactions whose read sets validate, checked in block
-// order with no worker running, equals sequential execution of that prefix; the
-// versions of every later transaction are removed and those transactions execute one
-// by one on the multi-version memory. It returns the first of them.
+// order with no worker running, equals sequential execution of that prefix. The
+// versions of every later transaction are removed, and those transactions run on the
+// sequential path over the multi-version memory as it is after the prefix. It returns
+// the first of them.
 func (p *parallel[R]) sequentialTail(ctx context.Context) (int, error) {
 	from := 0
 	for from < p.n && p.s.txs[from].status == statusExecuted {
@@ -229,26 +248,20 @@ func (p *parallel[R]) sequentialTail(ctx context.Context) (int, error) {
 	for i := from; i < p.n; i++ {
 		p.mv.removeWrites(i)
 	}
-	w := &worker{view: view{codec: p.mv.codec, mv: p.mv}}
-	v := &w.view
+	p.tail = newSeqState(p.mv.base, p.mv.codec, p.n-from)
+	p.tail.below = func(v *view, key string) (lowerValue, error) {
+		k := p.mv.lookup(key)
+		if k == nil {
+			val, err := v.storageGet(p.mv.base, key)
+			return lowerValue{raw: val}, err
+		}
+		return p.mv.valueAt(v, k, from)
+	}
+	if err := runSequential(ctx, p.vm, from, p.n, p.tail, p.results); err != nil {
+		return 0, err
+	}
 	for i := from; i < p.n; i++ {
-		if i&63 == 0 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-		}
-		v.reset(i)
-		res, err := run(p.vm, i, v)
-		if v.fatal != nil {
-			return 0, v.fatal
-		}
-		if v.blockedOn >= 0 {
-			return 0, errorf(ErrInternal, "tx %d suspended on tx %d in the sequential tail", i, v.blockedOn)
-		}
-		p.counters[i].executions.Add(1)
-		p.mv.record(i, p.s.txs[i].inc+1, v, err == nil, &w.arena)
-		r := &p.results[i]
-		r.Result, r.Err = res, err
+		p.counters[i].executions.Add(1) // Stats are rebuilt from the counters
 	}
 	return from, nil
 }

@@ -37,7 +37,7 @@ type schedTx struct {
 	inc    int
 	status uint8
 	deps   []int32 // transactions suspended on this one (paper: txn_dependency)
-	_      [24]byte
+
 }
 
 // scheduler is the collaborative scheduler of the paper (Alg. 4 and 5): there is no

@@ -3,26 +3,34 @@ package exec
 import (
 	"context"
 	"slices"
-	"strings"
 )
 
 // seqKey is the state of one key during sequential execution: the last full value (or
-// the base value) and the sum of the deltas added after it. Resolving it gives what the
-// multi-version memory gives for the highest version: the same rule, one version.
+// the value below the sequential run) and the sum of the deltas added after it.
+// Resolving it gives what the multi-version memory gives for the highest version: the
+// same rule, one version.
 type seqKey struct {
-	base    []byte // last full value, or the storage value
-	loaded  bool   // base is valid
-	written bool   // a transaction of the block wrote or added to the key
+	base    lowerValue // last full value, or the value below the run
+	loaded  bool       // base is valid
+	written bool       // a transaction of the run wrote or added to the key
 	sum     U256
 	deltas  int
 }
 
-// seqState is the block state of the sequential path.
+// seqState is the block state of the sequential path. Below it is the base storage, or,
+// for the tail after a chain fallback, the multi-version memory at the first
+// transaction of the tail.
 type seqState struct {
 	base  Storage
+	below func(v *view, key string) (lowerValue, error) // nil: base
 	codec NumericCodec
 	keys  map[string]*seqKey
 	arena []seqKey
+}
+
+func newSeqState(base Storage, codec NumericCodec, n int) *seqState {
+	// Size the map for about two keys per transaction; bigger blocks grow it.
+	return &seqState{base: base, codec: codec, keys: make(map[string]*seqKey, 2*n)}
 }
 
 func (s *seqState) get(key string) *seqKey {
@@ -42,11 +50,19 @@ func (s *seqState) load(v *view, key string, k *seqKey) error {
 	if k.loaded {
 		return nil
 	}
+	if s.below != nil {
+		lv, err := s.below(v, key)
+		if err != nil {
+			return err
+		}
+		k.base, k.loaded = lv, true
+		return nil
+	}
 	val, err := v.storageGet(s.base, key)
 	if err != nil {
 		return err
 	}
-	k.base, k.loaded = val, true
+	k.base, k.loaded = lowerValue{raw: val}, true
 	return nil
 }
 
@@ -62,13 +78,19 @@ func (s *seqState) readLower(v *view, e *viewEntry) error {
 
 // resolve is the value of a key whose last full value is base with deltas (summing to
 // sum) added after it. Both paths use it, so they agree on every corner.
-func resolve(codec NumericCodec, base []byte, sum U256, deltas int) lowerValue {
+func resolve(codec NumericCodec, base lowerValue, sum U256, deltas int) lowerValue {
 	if deltas == 0 {
-		return lowerValue{raw: base}
+		return base
 	}
-	n, err := codec.DecodeNumeric(base)
-	if err != nil {
-		return lowerValue{numeric: true, bad: true}
+	if base.bad {
+		return base
+	}
+	n := base.num
+	if !base.numeric {
+		var err error
+		if n, err = codec.DecodeNumeric(base.raw); err != nil {
+			return lowerValue{numeric: true, bad: true}
+		}
 	}
 	return lowerValue{num: n.Add(sum), numeric: true}
 }
@@ -80,7 +102,7 @@ func (s *seqState) commit(v *view) {
 		switch e.kind {
 		case writeFull:
 			k := s.get(e.key)
-			*k = seqKey{base: e.value, loaded: true, written: true}
+			*k = seqKey{base: lowerValue{raw: e.value}, loaded: true, written: true}
 		case writeDelta:
 			k := s.get(e.key)
 			k.sum = k.sum.Add(e.delta)
@@ -90,33 +112,46 @@ func (s *seqState) commit(v *view) {
 	}
 }
 
-func executeSequential[R any](ctx context.Context, vm VM[R], n int, base Storage, codec NumericCodec) (*Output[R], error) {
-	s := &seqState{base: base, codec: codec, keys: make(map[string]*seqKey)}
-	v := &view{codec: codec, seq: s}
-	out := &Output[R]{Results: make([]TxResult[R], n)}
-	out.Stats.Mode, out.Stats.Workers = ModeSequential, 1
-	for i := 0; i < n; i++ {
-		if i&63 == 0 {
+// runSequential executes transactions from..n-1 one by one on s.
+func runSequential[R any](ctx context.Context, vm VM[R], from, n int, s *seqState, results []TxResult[R]) error {
+	v := &view{codec: s.codec, seq: s}
+	for i := from; i < n; i++ {
+		if (i-from)&63 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		v.reset(i)
 		res, err := run(vm, i, v)
 		if v.fatal != nil {
-			return nil, v.fatal
+			return v.fatal
 		}
 		if v.blockedOn >= 0 {
-			return nil, errorf(ErrInternal, "sequential tx %d suspended", i)
+			return errorf(ErrInternal, "sequential tx %d suspended", i)
 		}
-		r := &out.Results[i]
-		r.Result, r.Err, r.Stats.Executions = res, err, 1
+		r := &results[i]
+		r.Result, r.Err = res, err
+		r.Stats.Executions++
 		if err == nil {
 			s.commit(v)
 		}
 	}
+	return nil
+}
+
+func executeSequential[R any](ctx context.Context, vm VM[R], n int, base Storage, codec NumericCodec) (*Output[R], error) {
+	s := newSeqState(base, codec, n)
+	out := &Output[R]{Results: make([]TxResult[R], n)}
+	out.Stats.Mode, out.Stats.Workers = ModeSequential, 1
+	if err := runSequential(ctx, vm, 0, n, s, out.Results); err != nil {
+		return nil, err
+	}
 	out.Stats.Executions = uint32(n)
-	writes, err := s.writes(v)
+	finals, err := s.finals(&view{codec: codec})
+	if err != nil {
+		return nil, err
+	}
+	writes, err := encodeFinals(codec, finals)
 	if err != nil {
 		return nil, err
 	}
@@ -124,30 +159,67 @@ func executeSequential[R any](ctx context.Context, vm VM[R], n int, base Storage
 	return out, nil
 }
 
-// writes returns the final write set in key order. Keys are materialized in key order
-// so that the error for a non-numeric key is the same on every run.
-func (s *seqState) writes(v *view) ([]Write, error) {
-	ws := make([]Write, 0, len(s.keys))
+// final is the value of a written key at the end of a block (or of a run).
+type final struct {
+	key string
+	val lowerValue
+}
+
+// finals returns the final value of every key the run wrote, in key order.
+func (s *seqState) finals(v *view) ([]final, error) {
+	keys := make([]string, 0, len(s.keys))
 	for key, k := range s.keys {
 		if k.written {
-			ws = append(ws, Write{Key: key})
+			keys = append(keys, key)
 		}
 	}
-	slices.SortFunc(ws, func(a, b Write) int { return strings.Compare(a.Key, b.Key) })
-	for i := range ws {
-		k := s.keys[ws[i].Key]
-		if k.deltas == 0 {
-			ws[i].Value = k.base
-			continue
+	slices.Sort(keys) // strings, not finals: moving 80-byte elements costs more than the lookups below
+	fs := make([]final, len(keys))
+	for i, key := range keys {
+		k := s.keys[key]
+		if k.deltas > 0 {
+			if err := s.load(v, key, k); err != nil {
+				return nil, err
+			}
 		}
-		if err := s.load(v, ws[i].Key, k); err != nil {
-			return nil, err
+		fs[i] = final{key: key, val: resolve(s.codec, k.base, k.sum, k.deltas)}
+	}
+	return fs, nil
+}
+
+// encodeFinals turns final values into the write set; the first key (in key order)
+// whose deltas apply to a non-numeric value fails the block.
+func encodeFinals(codec NumericCodec, fs []final) ([]Write, error) {
+	ws := make([]Write, len(fs))
+	for i, f := range fs {
+		switch {
+		case f.val.bad:
+			return nil, notNumeric(f.key)
+		case f.val.numeric:
+			ws[i] = Write{Key: f.key, Value: codec.EncodeNumeric(f.val.num)}
+		default:
+			ws[i] = Write{Key: f.key, Value: f.val.raw}
 		}
-		lv := resolve(s.codec, k.base, k.sum, k.deltas)
-		if lv.bad {
-			return nil, notNumeric(ws[i].Key)
-		}
-		ws[i].Value = s.codec.EncodeNumeric(lv.num)
 	}
 	return ws, nil
+}
+
+// mergeFinals merges two key-ordered lists; on a key in both, top wins.
+func mergeFinals(bottom, top []final) []final {
+	out := make([]final, 0, len(bottom)+len(top))
+	i, j := 0, 0
+	for i < len(bottom) || j < len(top) {
+		switch {
+		case j == len(top) || (i < len(bottom) && bottom[i].key < top[j].key):
+			out = append(out, bottom[i])
+			i++
+		case i == len(bottom) || top[j].key < bottom[i].key:
+			out = append(out, top[j])
+			j++
+		default:
+			out = append(out, top[j])
+			i, j = i+1, j+1
+		}
+	}
+	return out
 }

@@ -133,7 +133,10 @@ func hashBytes(h uint64, b []byte) uint64 {
 }
 
 // Spin burns CPU for rounds rounds of a hash and returns a value depending on all of
-// them (so the compiler cannot drop the work).
+// them (so the compiler cannot drop the work). It is not inlined, so that it costs
+// the same inside a transaction as when Calibrate times it.
+//
+//go:noinline
 func Spin(rounds uint32, h uint64) uint64 {
 	for i := uint32(0); i < rounds; i++ {
 		h ^= h << 13
