@@ -118,10 +118,9 @@ type txMeta struct {
 const numShards = 64 // power of two; enough that two workers rarely meet on a shard lock
 
 type shard struct {
-	mu    sync.RWMutex
-	m     map[string]*mvKey
-	arena []mvKey
-	_     [64]byte // keep shard locks on separate cache lines
+	mu sync.RWMutex
+	m  map[string]*mvKey
+	_  [64]byte // keep shard locks on separate cache lines
 }
 
 // mvMemory is the multi-version data structure of the paper (Alg. 2).
@@ -157,9 +156,10 @@ func (mv *mvMemory) lookup(key string) *mvKey {
 	return k
 }
 
-// key returns the record of key, creating it if needed; a base value passed with
-// loaded set is stored in a new record (it saves a lock round when a read creates it).
-func (mv *mvMemory) key(key string, base []byte, loaded bool) *mvKey {
+// key returns the record of key, creating it (from the worker's arena) if needed; a
+// base value passed with loaded set is stored in a new record (it saves a lock round
+// when a read creates it).
+func (mv *mvMemory) key(key string, base []byte, loaded bool, a *arena) *mvKey {
 	if k := mv.lookup(key); k != nil {
 		return k
 	}
@@ -167,11 +167,7 @@ func (mv *mvMemory) key(key string, base []byte, loaded bool) *mvKey {
 	sh.mu.Lock()
 	k := sh.m[key]
 	if k == nil {
-		if len(sh.arena) == 0 {
-			sh.arena = make([]mvKey, 64)
-		}
-		k = &sh.arena[0]
-		sh.arena = sh.arena[1:]
+		k = a.key()
 		k.key = key
 		k.versions = k.first[:0]
 		k.base, k.baseLoaded = base, loaded
@@ -192,7 +188,7 @@ func (mv *mvMemory) readLower(v *view, e *viewEntry) error {
 			if err != nil {
 				return err
 			}
-			e.mk = mv.key(e.key, val, true)
+			e.mk = mv.key(e.key, val, true, v.arena)
 		}
 	}
 	k := e.mk
@@ -222,12 +218,22 @@ func (mv *mvMemory) readLower(v *view, e *viewEntry) error {
 	}
 }
 
-// arena hands out the slices a worker records (read sets, written keys) from larger
-// blocks, so a transaction costs no allocation of its own. Replaced slices stay
-// allocated until the block ends.
+// arena hands out what a worker creates (key records, read sets, written-key lists)
+// from larger blocks, so a transaction costs no allocation of its own. Replaced slices
+// stay allocated until the block ends.
 type arena struct {
+	records []mvKey
 	reads   []readDesc
 	written []*mvKey
+}
+
+func (a *arena) key() *mvKey {
+	if len(a.records) == 0 {
+		a.records = make([]mvKey, 128)
+	}
+	k := &a.records[0]
+	a.records = a.records[1:]
+	return k
 }
 
 func (a *arena) copyReads(src []readDesc) []readDesc {
@@ -280,7 +286,7 @@ func (mv *mvMemory) record(tx, inc int, v *view, keepWrites bool, a *arena) bool
 			continue
 		}
 		if e.mk == nil {
-			e.mk = mv.key(e.key, nil, false)
+			e.mk = mv.key(e.key, nil, false, a)
 		}
 		k := e.mk
 		ent := mvEntry{tx: t, inc: in, kind: e.kind, value: e.value, delta: e.delta}
@@ -373,27 +379,74 @@ func (mv *mvMemory) removeWrites(tx int) {
 	}
 }
 
+// keyRef is a written key during the final sort (the string beside the pointer
+// saves an indirection per comparison).
+type keyRef struct {
+	key string
+	k   *mvKey
+}
+
 // finals returns the final value of every written key in key order (paper:
-// MVMemory.snapshot). It runs after all workers stopped.
-func (mv *mvMemory) finals(n int, v *view) ([]final, error) {
-	var keys []*mvKey
-	for i := range mv.shards {
-		for _, k := range mv.shards[i].m {
-			if len(k.versions) > 0 {
-				keys = append(keys, k)
+// MVMemory.snapshot). It runs after all workers stopped; the sort, the largest
+// single-threaded cost of a block, is split over the workers' goroutines by shard and
+// the sorted parts are merged.
+func (mv *mvMemory) finals(n, workers int, v *view) ([]final, error) {
+	workers = max(1, min(workers, numShards))
+	parts := make([][]keyRef, workers)
+	sortPart := func(w int) {
+		var refs []keyRef
+		for i := w; i < numShards; i += workers {
+			for key, k := range mv.shards[i].m {
+				if len(k.versions) > 0 {
+					refs = append(refs, keyRef{key: key, k: k})
+				}
 			}
 		}
+		slices.SortFunc(refs, func(a, b keyRef) int { return strings.Compare(a.key, b.key) })
+		parts[w] = refs
 	}
-	slices.SortFunc(keys, func(a, b *mvKey) int { return strings.Compare(a.key, b.key) })
-	fs := make([]final, len(keys))
-	for i, k := range keys {
-		lv, err := mv.valueAt(v, k, n)
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sortPart(w)
+		}()
+	}
+	sortPart(0)
+	wg.Wait()
+	for len(parts) > 1 { // merge pairwise; shards hold disjoint keys
+		next := make([][]keyRef, 0, (len(parts)+1)/2)
+		for i := 0; i+1 < len(parts); i += 2 {
+			next = append(next, mergeRefs(parts[i], parts[i+1]))
+		}
+		if len(parts)%2 == 1 {
+			next = append(next, parts[len(parts)-1])
+		}
+		parts = next
+	}
+	refs := parts[0]
+	fs := make([]final, len(refs))
+	for i, r := range refs {
+		lv, err := mv.valueAt(v, r.k, n)
 		if err != nil {
 			return nil, err
 		}
-		fs[i] = final{key: k.key, val: lv}
+		fs[i] = final{key: r.key, val: lv}
 	}
 	return fs, nil
+}
+
+func mergeRefs(a, b []keyRef) []keyRef {
+	out := make([]keyRef, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0].key < b[0].key {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // valueAt returns the value of k below transaction tx, with no worker running.

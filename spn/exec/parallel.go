@@ -92,7 +92,7 @@ func (p *parallel[R]) fail(err error) {
 }
 
 func (p *parallel[R]) work(w *worker) {
-	w.view = view{codec: p.mv.codec, mv: p.mv}
+	w.view = view{codec: p.mv.codec, mv: p.mv, arena: &w.arena}
 	p.s.run(func(t task) task {
 		if t.kind == taskExecute {
 			return p.tryExecute(w, t)
@@ -199,7 +199,7 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	case !p.s.done.Load():
 		return nil, errorf(ErrInternal, "workers stopped before the block was done")
 	}
-	finals, err := p.mv.finals(n, &view{codec: p.mv.codec})
+	finals, err := p.mv.finals(n, workers, &view{codec: p.mv.codec})
 	if err != nil {
 		return nil, err
 	}

@@ -88,11 +88,15 @@ func (s *scheduler) park(seen uint64) {
 	s.wakeMu.Unlock()
 }
 
-func atomicMin(a *atomic.Int64, v int64) {
+// atomicMin lowers a to v and reports whether it changed a.
+func atomicMin(a *atomic.Int64, v int64) bool {
 	for {
 		cur := a.Load()
-		if cur <= v || a.CompareAndSwap(cur, v) {
-			return
+		if cur <= v {
+			return false
+		}
+		if a.CompareAndSwap(cur, v) {
+			return true
 		}
 	}
 }
@@ -231,10 +235,17 @@ func (s *scheduler) finishExecution(tx, inc int, wroteNew bool) task {
 	t.mu.Unlock()
 	s.resumeDependencies(deps)
 	if s.validationIdx.Load() > int64(tx) {
-		if !wroteNew {
-			return task{kind: taskValidate, tx: tx, inc: inc} // keeps the active count
+		if wroteNew {
+			// Validate every higher transaction again. The paper decreases the index to
+			// tx and lets some worker take tx's validation; this worker takes it at once
+			// (the index goes to tx+1), which saves a round on the shared index. A
+			// decrease is counted only if the index moved.
+			if atomicMin(&s.validationIdx, int64(tx)+1) {
+				s.decreaseCnt.Add(1)
+				s.wake()
+			}
 		}
-		s.decreaseValidationIdx(tx) // validate tx and every higher transaction again
+		return task{kind: taskValidate, tx: tx, inc: inc} // keeps the active count
 	}
 	s.numActive.Add(-1)
 	return task{}

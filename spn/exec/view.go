@@ -42,6 +42,7 @@ type view struct {
 	codec NumericCodec
 	tx    int
 	mv    *mvMemory // parallel path
+	arena *arena    // parallel path: the worker's arena
 	seq   *seqState // sequential path
 
 	entries []viewEntry
