@@ -143,16 +143,25 @@ func newMVMemory(n int, base Storage, codec NumericCodec) *mvMemory {
 	return mv
 }
 
-func (mv *mvMemory) shard(key string) *shard {
-	return &mv.shards[maphash.String(mv.seed, key)&(numShards-1)]
-}
-
-// lookup returns the record of key, or nil if no transaction touched it yet.
-func (mv *mvMemory) lookup(key string) *mvKey {
-	sh := mv.shard(key)
+// lookup returns the record of key, or nil if no transaction touched it yet. A
+// worker's arena (a may be nil) remembers recently found records, so hot keys (the
+// block's beneficiary) skip the shard lock every worker contends on.
+func (mv *mvMemory) lookup(key string, a *arena) *mvKey {
+	h := maphash.String(mv.seed, key)
+	var slot *recent
+	if a != nil {
+		slot = &a.recent[h%uint64(len(a.recent))]
+		if slot.k != nil && slot.k.key == key {
+			return slot.k
+		}
+	}
+	sh := &mv.shards[h&(numShards-1)]
 	sh.mu.RLock()
 	k := sh.m[key]
 	sh.mu.RUnlock()
+	if k != nil && slot != nil {
+		slot.k = k
+	}
 	return k
 }
 
@@ -160,10 +169,10 @@ func (mv *mvMemory) lookup(key string) *mvKey {
 // base value passed with loaded set is stored in a new record (it saves a lock round
 // when a read creates it).
 func (mv *mvMemory) key(key string, base []byte, loaded bool, a *arena) *mvKey {
-	if k := mv.lookup(key); k != nil {
+	if k := mv.lookup(key, a); k != nil {
 		return k
 	}
-	sh := mv.shard(key)
+	sh := &mv.shards[maphash.String(mv.seed, key)&(numShards-1)]
 	sh.mu.Lock()
 	k := sh.m[key]
 	if k == nil {
@@ -181,7 +190,7 @@ func (mv *mvMemory) key(key string, base []byte, loaded bool, a *arena) *mvKey {
 // an ESTIMATE it stops the incarnation (the caller registers the dependency).
 func (mv *mvMemory) readLower(v *view, e *viewEntry) error {
 	if e.mk == nil {
-		if e.mk = mv.lookup(e.key); e.mk == nil {
+		if e.mk = mv.lookup(e.key, v.arena); e.mk == nil {
 			// First touch of the key in the block: read the base value before creating
 			// the record, outside any lock.
 			val, err := v.storageGet(mv.base, e.key)
@@ -225,7 +234,11 @@ type arena struct {
 	records []mvKey
 	reads   []readDesc
 	written []*mvKey
+	recent  [64]recent
 }
+
+// recent is a slot of a worker's direct-mapped cache of key records.
+type recent struct{ k *mvKey }
 
 func (a *arena) key() *mvKey {
 	if len(a.records) == 0 {

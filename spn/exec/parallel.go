@@ -250,7 +250,7 @@ func (p *parallel[R]) sequentialTail(ctx context.Context) (int, error) {
 	}
 	p.tail = newSeqState(p.mv.base, p.mv.codec, p.n-from)
 	p.tail.below = func(v *view, key string) (lowerValue, error) {
-		k := p.mv.lookup(key)
+		k := p.mv.lookup(key, nil)
 		if k == nil {
 			val, err := v.storageGet(p.mv.base, key)
 			return lowerValue{raw: val}, err
