@@ -27,6 +27,7 @@ type worker struct {
 	arena       arena
 	executions  atomic.Int64
 	suspensions atomic.Int64
+	aborts      atomic.Int64
 	_           [64]byte
 }
 
@@ -50,28 +51,50 @@ type parallel[R any] struct {
 	fatal     error
 }
 
-// Chain fallback (README.md, "Deviations"). When suspensions outnumber finished
-// executions by chainRatio, almost every transaction waits on the one below it and
-// Block-STM cannot beat one core: each finished transaction resumes all the others,
-// which suspend again on the next one (quadratic work). The block then finishes on the
-// sequential path. chainMinSuspensions keeps the first burst of suspensions of a block
-// with a few hot keys from triggering it. Both constants were chosen from the counters
-// of the hot-10, hot-30 and hot-100 workloads of `farol-bench exec` (docs/bench/exec.md).
+// Chain fallback (README.md, "Deviations"). In a block where most transactions
+// depend on the one before, Block-STM cannot beat one core: speculative executions
+// read stale values and abort, and each finished transaction resumes the suspended
+// ones, which suspend again on the next. The block then finishes on the sequential
+// path. The detector looks at the block's running counters once chainMinExecutions
+// incarnations finished:
+//   - aborts above chainAbortPct percent of executions, or
+//   - at least chainMinSuspensions suspensions, more than chainSuspensionRatio times
+//     the executions.
+//
+// The constants come from `farol-bench exec -nochain` (docs/bench/exec.md): the abort
+// rate is 8-9% on hot-30, 18-23% on hot-50, 31-35% on hot-70 and 37-44% on hot-100 at
+// 5, 20 and 50 µs per transaction, while the suspension rate varies with the cost
+// (hot-100: 1.2 per execution at 5 µs, 7.8 at 50 µs). Parallel execution still wins
+// on hot-50 at 20 µs and above; it loses on hot-100 at every cost. These rates were
+// measured with two workers (the machine of record has two cores). With more workers
+// more speculation aborts while parallel execution still wins, so the abort criterion
+// applies only up to chainAbortMaxWorkers until it is measured on bigger machines; the
+// suspension criterion always applies.
 const (
-	chainRatio          = 2
-	chainMinSuspensions = 64
+	chainAbortMaxWorkers = 2
+	chainMinExecutions   = 32
+	chainAbortPct        = 30
+	chainMinSuspensions  = 64
+	chainSuspensionRatio = 2
 )
 
 func (p *parallel[R]) chainShaped() bool {
-	var execs, susp int64
+	var execs, susp, aborts int64
 	for i := range p.workers {
 		execs += p.workers[i].executions.Load()
 		susp += p.workers[i].suspensions.Load()
+		aborts += p.workers[i].aborts.Load()
 	}
 	if p.stopAfter > 0 {
 		return execs >= p.stopAfter
 	}
-	return susp >= chainMinSuspensions && susp > chainRatio*execs
+	if execs < chainMinExecutions {
+		return false
+	}
+	if len(p.workers) <= chainAbortMaxWorkers && 100*aborts > chainAbortPct*execs {
+		return true
+	}
+	return susp >= chainMinSuspensions && susp > chainSuspensionRatio*execs
 }
 
 // checkChain stops the workers if the block looks like a dependency chain. It is
@@ -97,7 +120,7 @@ func (p *parallel[R]) work(w *worker) {
 		if t.kind == taskExecute {
 			return p.tryExecute(w, t)
 		}
-		return p.needsReexecution(t)
+		return p.needsReexecution(w, t)
 	})
 }
 
@@ -138,13 +161,17 @@ func (p *parallel[R]) tryExecute(w *worker, t task) task {
 
 // needsReexecution validates an incarnation and aborts it if a read changed (paper:
 // needs_reexecution).
-func (p *parallel[R]) needsReexecution(t task) task {
+func (p *parallel[R]) needsReexecution(w *worker, t task) task {
 	c := &p.counters[t.tx]
 	c.validations.Add(1)
 	aborted := !p.mv.validate(t.tx) && p.s.tryValidationAbort(t.tx, t.inc)
 	if aborted {
 		c.aborts.Add(1)
+		w.aborts.Add(1)
 		p.mv.convertWritesToEstimates(t.tx)
+		if !p.noChainFallback {
+			p.checkChain()
+		}
 	}
 	return p.s.finishValidation(t.tx, aborted)
 }
