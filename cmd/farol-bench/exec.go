@@ -95,7 +95,7 @@ func runExec(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "# %s, %d CPUs, GOMAXPROCS %d, load before: %s\n", rep.GoVersion, rep.NumCPU, runtime.GOMAXPROCS(0), rep.LoadAvg)
 	}
 	if *sweep {
-		rows, err := sweepMinParallel(*runs, *seed)
+		rows, err := sweepMinParallel(costList, *runs, *seed)
 		if err != nil {
 			return err
 		}
@@ -124,9 +124,11 @@ func runExec(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	printTable(stdout, rep.Rows)
+	if len(rep.Rows) > 0 {
+		printTable(stdout, rep.Rows)
+	}
 	if len(rep.Sweep) > 0 {
-		printTable(stdout, rep.Sweep)
+		printSweep(stdout, rep.Sweep)
 	}
 	return nil
 }
@@ -230,13 +232,6 @@ func measure(b *exectest.Block, wl string, cost int, workers []int, engine1, noC
 	}
 	seqMed, seqSpread := median(seqT)
 	rows := make([]execRow, len(cfgs))
-	defer func() {
-		for i := range rows {
-			if fallbacks[i] > 0 {
-				rows[i].SwitchAt = float64(switchAt[i]) / float64(fallbacks[i])
-			}
-		}
-	}()
 	per := float64(n * runs)
 	for i, c := range cfgs {
 		parMed, parSpread := median(parT[i])
@@ -247,24 +242,39 @@ func measure(b *exectest.Block, wl string, cost int, workers []int, engine1, noC
 			AbortPerTx: float64(stats[i].Aborts) / per, SuspPerTx: float64(stats[i].Suspensions) / per,
 			Fallbacks: fallbacks[i], Runs: runs, SeqSpreadPc: seqSpread, ParSpreadPc: parSpread,
 		}
+		if fallbacks[i] > 0 {
+			rows[i].SwitchAt = float64(switchAt[i]) / float64(fallbacks[i])
+		}
 	}
 	return rows, nil
 }
 
-// sweepMinParallel measures small no-conflict blocks of 5 µs transactions at 2 workers
-// (Block-STM forced) against the sequential path; the smallest size that wins is the
-// threshold below which Execute should run sequentially.
-func sweepMinParallel(runs int, seed uint64) ([]execRow, error) {
-	rounds := exectest.Calibrate(5 * time.Microsecond)
+// sweepMinParallel measures small no-conflict blocks at 2 workers (Block-STM forced)
+// against the sequential path; the smallest size that wins is the threshold below
+// which Execute should run sequentially.
+func sweepMinParallel(costs []int, runs int, seed uint64) ([]execRow, error) {
 	ctx := context.Background()
 	var rows []execRow
-	for _, n := range []int{2, 3, 4, 6, 8, 12, 16, 24, 32, 64} {
+	for _, cost := range costs {
+		r, err := sweepCost(ctx, cost, runs, seed)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
+	}
+	return rows, nil
+}
+
+func sweepCost(ctx context.Context, cost, runs int, seed uint64) ([]execRow, error) {
+	rounds := exectest.Calibrate(time.Duration(cost) * time.Microsecond)
+	var rows []execRow
+	for _, n := range []int{2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 256} {
 		b, err := exectest.Workload("no-conflict", n, rounds, seed)
 		if err != nil {
 			return nil, err
 		}
 		vm := exectest.VM{B: b}
-		reps := max(1, 2000/n) // about 10 ms of sequential work per sample
+		reps := max(1, 10000/(n*cost)) // about 10 ms of sequential work per sample
 		var seqT, parT []time.Duration
 		for r := -1; r < runs; r++ {
 			runtime.GC()
@@ -289,7 +299,7 @@ func sweepMinParallel(runs int, seed uint64) ([]execRow, error) {
 		}
 		sm, ss := median(seqT)
 		pm, ps := median(parT)
-		rows = append(rows, execRow{Workload: "no-conflict (sweep)", CostUS: 5, Txs: n, Workers: 2, Engine: true,
+		rows = append(rows, execRow{Workload: "no-conflict (sweep)", CostUS: cost, Txs: n, Workers: 2, Engine: true,
 			SeqMS: ms(sm), ParMS: ms(pm), Speedup: float64(sm) / float64(pm), Runs: runs, SeqSpreadPc: ss, ParSpreadPc: ps})
 	}
 	return rows, nil
@@ -354,4 +364,16 @@ func printTable(w io.Writer, rows []execRow) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "workers 1* = Block-STM engine forced at one worker (Execute itself runs the sequential path there)")
+	fmt.Fprintln(w)
+}
+
+func printSweep(w io.Writer, rows []execRow) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\tcost µs\ttxs\tworkers\tseq µs\tpar µs\tspeedup\tspread seq/par %\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d*\t%.1f\t%.1f\t%.2fx\t%.0f/%.0f\t\n", r.Workload, r.CostUS, r.Txs, r.Workers,
+			1000*r.SeqMS, 1000*r.ParMS, r.Speedup, r.SeqSpreadPc, r.ParSpreadPc)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "workers 2* = Block-STM forced (Execute runs blocks below Config.MinParallel sequentially)")
 }

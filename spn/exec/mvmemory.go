@@ -135,10 +135,11 @@ type mvMemory struct {
 func newMVMemory(n int, base Storage, codec NumericCodec) *mvMemory {
 	mv := &mvMemory{base: base, codec: codec, seed: maphash.MakeSeed(), meta: make([]txMeta, n)}
 	// Size the shards for about two keys per transaction (an account's balance and
-	// nonce); a block touching more grows them.
-	hint := 2 * n / numShards
-	for i := range mv.shards {
-		mv.shards[i].m = make(map[string]*mvKey, hint)
+	// nonce); a block touching more grows them. Small blocks create them lazily.
+	if hint := 2 * n / numShards; hint >= 8 {
+		for i := range mv.shards {
+			mv.shards[i].m = make(map[string]*mvKey, hint)
+		}
 	}
 	return mv
 }
@@ -176,6 +177,9 @@ func (mv *mvMemory) key(key string, base []byte, loaded bool, a *arena) *mvKey {
 	sh.mu.Lock()
 	k := sh.m[key]
 	if k == nil {
+		if sh.m == nil {
+			sh.m = make(map[string]*mvKey)
+		}
 		k = a.key()
 		k.key = key
 		k.versions = k.first[:0]
@@ -235,6 +239,14 @@ type arena struct {
 	reads   []readDesc
 	written []*mvKey
 	recent  [64]recent
+	chunk   int // entries per allocation, sized to the block
+}
+
+// setChunk sizes the arena's allocations for a worker's share of an n-transaction
+// block (about two keys and reads per transaction), between 16 and 1024 entries: a
+// small block must not pay for big chunks.
+func (a *arena) setChunk(n, workers int) {
+	a.chunk = min(1024, max(16, 2*n/max(1, workers)))
 }
 
 // recent is a slot of a worker's direct-mapped cache of key records.
@@ -242,7 +254,7 @@ type recent struct{ k *mvKey }
 
 func (a *arena) key() *mvKey {
 	if len(a.records) == 0 {
-		a.records = make([]mvKey, 128)
+		a.records = make([]mvKey, max(16, a.chunk/4))
 	}
 	k := &a.records[0]
 	a.records = a.records[1:]
@@ -254,7 +266,7 @@ func (a *arena) copyReads(src []readDesc) []readDesc {
 		return nil
 	}
 	if len(a.reads) < len(src) {
-		a.reads = make([]readDesc, max(1024, len(src)))
+		a.reads = make([]readDesc, max(a.chunk, len(src)))
 	}
 	dst := a.reads[:len(src):len(src)]
 	a.reads = a.reads[len(src):]
@@ -267,7 +279,7 @@ func (a *arena) keys(n int) []*mvKey {
 		return nil
 	}
 	if len(a.written) < n {
-		a.written = make([]*mvKey, max(1024, n))
+		a.written = make([]*mvKey, max(a.chunk, n))
 	}
 	dst := a.written[:0:n]
 	a.written = a.written[n:]
@@ -392,6 +404,10 @@ func (mv *mvMemory) removeWrites(tx int) {
 	}
 }
 
+// splitSortMinTxs is the block size from which the final sort is split over
+// goroutines: below it, waking a goroutine costs more than the sort.
+const splitSortMinTxs = 512
+
 // keyRef is a written key during the final sort (the string beside the pointer
 // saves an indirection per comparison).
 type keyRef struct {
@@ -404,6 +420,9 @@ type keyRef struct {
 // single-threaded cost of a block, is split over the workers' goroutines by shard and
 // the sorted parts are merged.
 func (mv *mvMemory) finals(n, workers int, v *view) ([]final, error) {
+	if n < splitSortMinTxs {
+		workers = 1
+	}
 	workers = max(1, min(workers, numShards))
 	parts := make([][]keyRef, workers)
 	sortPart := func(w int) {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -116,6 +117,7 @@ func (p *parallel[R]) fail(err error) {
 
 func (p *parallel[R]) work(w *worker) {
 	w.view = view{codec: p.mv.codec, mv: p.mv, arena: &w.arena}
+	w.arena.setChunk(p.n, len(p.workers))
 	p.s.run(func(t task) task {
 		if t.kind == taskExecute {
 			return p.tryExecute(w, t)
@@ -196,15 +198,35 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 		p.s.stop.Store(true)
 		p.s.wake()
 	})
+	// A helper goroutine that has not started when the block is done is not waited
+	// for: on a busy or virtualized machine waking it can take longer than a small
+	// block. Each helper claims its slot when it starts (0 -> 1); the calling
+	// goroutine abandons unclaimed slots (0 -> 2) and waits only for claimed ones.
+	// Helpers that did start are awaited by spinning first, for the same reason.
 	var wg sync.WaitGroup
+	var running atomic.Int32
+	claims := make([]atomic.Int32, workers)
+	wg.Add(workers - 1)
 	for i := 1; i < workers; i++ {
-		wg.Add(1)
 		go func() {
+			if !claims[i].CompareAndSwap(0, 1) {
+				return
+			}
+			running.Add(1)
 			defer wg.Done()
+			defer running.Add(-1)
 			p.work(&p.workers[i])
 		}()
 	}
 	p.work(&p.workers[0])
+	for i := 1; i < workers; i++ {
+		if claims[i].CompareAndSwap(0, 2) {
+			wg.Done()
+		}
+	}
+	for spin := 0; running.Load() > 0 && spin < idleSpins; spin++ {
+		runtime.Gosched()
+	}
 	wg.Wait()
 	stopWatch()
 
