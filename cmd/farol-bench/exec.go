@@ -33,7 +33,7 @@ type execRow struct {
 	ValPerTx    float64 `json:"validations_per_tx"`
 	AbortPerTx  float64 `json:"aborts_per_tx"`
 	SuspPerTx   float64 `json:"suspensions_per_tx"`
-	Fallbacks   int     `json:"chain_fallbacks"` // runs that switched to sequential mid-block
+	Fallbacks   int     `json:"chain_fallbacks"`          // runs that switched to sequential mid-block
 	SwitchAt    float64 `json:"mean_switch_tx,omitempty"` // mean first sequential tx of those runs
 	Runs        int     `json:"runs"`
 	SeqSpreadPc float64 `json:"sequential_spread_pct"` // (max-min)/median of the sequential runs
