@@ -110,6 +110,15 @@ func (f *fixture) fund(address string, coins ...sdk.Coin) {
 	require.NoError(f.t, f.bk.SendCoinsFromModuleToAccount(f.ctx, minter, accAddr(address), amt))
 }
 
+// fundModule mints coins to the spn module account, as x/bank's genesis does
+// for the deposits of SPNs in a genesis file.
+func (f *fixture) fundModule(coins ...sdk.Coin) {
+	f.t.Helper()
+	amt := sdk.NewCoins(coins...)
+	require.NoError(f.t, f.bk.MintCoins(f.ctx, minter, amt))
+	require.NoError(f.t, f.bk.SendCoinsFromModuleToModule(f.ctx, minter, types.ModuleName, amt))
+}
+
 func (f *fixture) balance(address string) math.Int {
 	return f.bk.GetBalance(f.ctx, accAddr(address), denom).Amount
 }

@@ -68,6 +68,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.NoError(t, f.cdc.Codec.UnmarshalJSON(bz, &decoded))
 
 	g := newFixture(t)
+	g.fundModule(sdk.NewCoin(denom, f.moduleBalance()))
 	require.NoError(t, g.k.InitGenesis(g.ctx, decoded))
 	gs2, err := g.k.ExportGenesis(g.ctx)
 	require.NoError(t, err)
@@ -92,6 +93,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 
 	// And a third import of the second export is identical too.
 	h := newFixture(t)
+	h.fundModule(sdk.NewCoin(denom, f.moduleBalance()))
 	require.NoError(t, h.k.InitGenesis(h.ctx, *gs2))
 	gs3, err := h.k.ExportGenesis(h.ctx)
 	require.NoError(t, err)
@@ -112,6 +114,7 @@ func TestGenesisGapsAndNextID(t *testing.T) {
 	gs := types.DefaultGenesisState()
 	gs.SPNs = []types.SPN{genesisSPN(3, "three"), genesisSPN(8, "eight")}
 	gs.NextID = 20
+	f.fundModule(types.DefaultRegistrationDeposit.Add(types.DefaultRegistrationDeposit))
 	require.NoError(t, f.k.InitGenesis(f.ctx, *gs))
 	f.fund(alice, frl(1000))
 	require.Equal(t, uint64(20), f.register(registerMsg(alice, "twenty")))
@@ -135,6 +138,26 @@ func genesisSPN(id uint64, name string) types.SPN {
 		Deposit:        types.DefaultRegistrationDeposit,
 		CreatedHeight:  1,
 	}
+}
+
+// TestInitGenesisRequiresBackedDeposits: the deposits of non-retired SPNs must
+// be held by the module account; retired SPNs' deposits were refunded.
+func TestInitGenesisRequiresBackedDeposits(t *testing.T) {
+	gs := types.DefaultGenesisState()
+	retired := genesisSPN(2, "two")
+	retired.Status = types.StatusRetired
+	gs.SPNs = []types.SPN{genesisSPN(1, "one"), retired}
+	gs.NextID = 3
+
+	f := newFixture(t)
+	err := f.k.InitGenesis(f.ctx, *gs)
+	require.ErrorIs(t, err, types.ErrInvalidGenesis)
+	require.Contains(t, err.Error(), "deposits of non-retired SPNs")
+	_, err = f.k.GetSPN(f.ctx, 1)
+	require.Error(t, err, "nothing is written when genesis is refused")
+
+	f.fundModule(types.DefaultRegistrationDeposit) // one live deposit, not two
+	require.NoError(t, f.k.InitGenesis(f.ctx, *gs))
 }
 
 func TestInitGenesisRefusesBadState(t *testing.T) {
