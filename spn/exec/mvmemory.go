@@ -148,7 +148,10 @@ func newMVMemory(n int, base Storage, codec NumericCodec) *mvMemory {
 // worker's arena (a may be nil) remembers recently found records, so hot keys (the
 // block's beneficiary) skip the shard lock every worker contends on.
 func (mv *mvMemory) lookup(key string, a *arena) *mvKey {
-	h := maphash.String(mv.seed, key)
+	return mv.lookupHash(key, maphash.String(mv.seed, key), a)
+}
+
+func (mv *mvMemory) lookupHash(key string, h uint64, a *arena) *mvKey {
 	var slot *recent
 	if a != nil {
 		slot = &a.recent[h%uint64(len(a.recent))]
@@ -166,14 +169,20 @@ func (mv *mvMemory) lookup(key string, a *arena) *mvKey {
 	return k
 }
 
-// key returns the record of key, creating it (from the worker's arena) if needed; a
-// base value passed with loaded set is stored in a new record (it saves a lock round
-// when a read creates it).
-func (mv *mvMemory) key(key string, base []byte, loaded bool, a *arena) *mvKey {
-	if k := mv.lookup(key, a); k != nil {
+// key returns the record of key, creating it (from the worker's arena) if needed.
+func (mv *mvMemory) key(key string, a *arena) *mvKey {
+	h := maphash.String(mv.seed, key)
+	if k := mv.lookupHash(key, h, a); k != nil {
 		return k
 	}
-	sh := &mv.shards[maphash.String(mv.seed, key)&(numShards-1)]
+	return mv.create(key, h, nil, false, a)
+}
+
+// create returns the record of key (hash h), creating it if no other worker did; a
+// base value passed with loaded set is stored in a new record (it saves a lock round
+// when a read creates it).
+func (mv *mvMemory) create(key string, h uint64, base []byte, loaded bool, a *arena) *mvKey {
+	sh := &mv.shards[h&(numShards-1)]
 	sh.mu.Lock()
 	k := sh.m[key]
 	if k == nil {
@@ -194,14 +203,15 @@ func (mv *mvMemory) key(key string, base []byte, loaded bool, a *arena) *mvKey {
 // an ESTIMATE it stops the incarnation (the caller registers the dependency).
 func (mv *mvMemory) readLower(v *view, e *viewEntry) error {
 	if e.mk == nil {
-		if e.mk = mv.lookup(e.key, v.arena); e.mk == nil {
+		h := maphash.String(mv.seed, e.key)
+		if e.mk = mv.lookupHash(e.key, h, v.arena); e.mk == nil {
 			// First touch of the key in the block: read the base value before creating
 			// the record, outside any lock.
 			val, err := v.storageGet(mv.base, e.key)
 			if err != nil {
 				return err
 			}
-			e.mk = mv.key(e.key, val, true, v.arena)
+			e.mk = mv.create(e.key, h, val, true, v.arena)
 		}
 	}
 	k := e.mk
@@ -311,7 +321,7 @@ func (mv *mvMemory) record(tx, inc int, v *view, keepWrites bool, a *arena) bool
 			continue
 		}
 		if e.mk == nil {
-			e.mk = mv.key(e.key, nil, false, a)
+			e.mk = mv.key(e.key, a)
 		}
 		k := e.mk
 		ent := mvEntry{tx: t, inc: in, kind: e.kind, value: e.value, delta: e.delta}
