@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+func TestExecJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"exec", "-json", "-txs", "40", "-costs", "1", "-runs", "1", "-workers", "1,2"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep execReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out.String())
+	}
+	// 5 workloads x (1 worker, 1 worker forced engine, 2 workers)
+	if len(rep.Rows) != 15 {
+		t.Fatalf("%d rows, want 15", len(rep.Rows))
+	}
+	for _, r := range rep.Rows {
+		if r.Speedup <= 0 || r.SeqMS <= 0 || r.ParMS <= 0 {
+			t.Fatalf("bad row %+v", r)
+		}
+	}
+}
+
+func TestUnknownSubcommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"nope"}, &out, &errb); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	if code := run(nil, &out, &errb); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+}
