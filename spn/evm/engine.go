@@ -1,0 +1,374 @@
+package evm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/consensus/misc/eip4844"
+	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/state"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/core/vm"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/params"
+
+	"github.com/farolnet/farol/spn/exec"
+)
+
+// Options tunes an Engine. The zero value is ready to use.
+type Options struct {
+	// Workers is the number of goroutines that execute a block (and recover senders);
+	// 0 means GOMAXPROCS.
+	Workers int
+	// Exec is passed to exec.Execute (its Workers field is overridden by Workers).
+	Exec exec.Config
+	// VM configures the interpreter (tracers are not supported: they would see
+	// speculative executions).
+	VM vm.Config
+}
+
+// Engine executes blocks against a go-ethereum state database. It is safe for
+// concurrent use by several goroutines, but blocks built on each other must be
+// executed in order.
+type Engine struct {
+	config *params.ChainConfig
+	db     state.Database
+	opts   Options
+}
+
+// New returns an engine for the chain rules config over db (see NewMemoryDatabase and
+// OpenDatabase).
+func New(config *params.ChainConfig, db state.Database, opts Options) (*Engine, error) {
+	if config == nil || config.ChainID == nil {
+		return nil, fmt.Errorf("%w: nil chain config or chain id", ErrBadBlock)
+	}
+	if db == nil {
+		return nil, fmt.Errorf("%w: nil state database", ErrBadBlock)
+	}
+	return &Engine{config: config, db: db, opts: opts}, nil
+}
+
+// Config returns the engine's chain rules.
+func (e *Engine) Config() *params.ChainConfig { return e.config }
+
+// Database returns the engine's state database.
+func (e *Engine) Database() state.Database { return e.db }
+
+// Block is one block to execute.
+type Block struct {
+	Header *types.Header // Number, Time, GasLimit, Coinbase, BaseFee, Difficulty, MixDigest, ExcessBlobGas
+	Hash   common.Hash   // block hash stamped on receipts and logs (optional)
+	Txs    []*types.Transaction
+	// GetHash answers the BLOCKHASH opcode; nil answers the zero hash.
+	GetHash vm.GetHashFunc
+}
+
+// Result is the outcome of a block.
+type Result struct {
+	Root common.Hash // post-state root (committed to the engine's trie database)
+	// Receipts has one entry per transaction in block order; nil for a dropped
+	// (invalid) transaction, whose error is in TxErrors.
+	Receipts []*types.Receipt
+	TxErrors []error
+	GasUsed  uint64
+	Logs     []*types.Log // all logs of the block in order
+	Stats    exec.Stats
+}
+
+// txOutcome is what one transaction returns to the executor.
+type txOutcome struct {
+	failed   bool
+	gasUsed  uint64
+	logs     []*types.Log
+	contract common.Address
+}
+
+// blockRun is the state shared by the executions of one block's transactions.
+type blockRun struct {
+	e        *Engine
+	block    *Block
+	blockCtx vm.BlockContext
+	msgs     []*core.Message
+	msgErrs  []error
+	parent   common.Hash
+	workers  sync.Pool // *worker
+}
+
+// worker holds what one goroutine reuses from transaction to transaction.
+type worker struct {
+	evm *vm.EVM
+	r   viewReader
+}
+
+func (b *blockRun) getWorker() *worker {
+	if w, ok := b.workers.Get().(*worker); ok {
+		return w
+	}
+	w := &worker{
+		r: viewReader{
+			accounts: make(map[common.Address]*origAccount, 8),
+			slots:    make(map[slotID]common.Hash, 8),
+		},
+	}
+	w.evm = vm.NewEVM(b.blockCtx, nil, b.e.config, b.e.opts.VM)
+	return w
+}
+
+// blockContext mirrors core.NewEVMBlockContext for an explicit beneficiary.
+func (e *Engine) blockContext(b *Block) vm.BlockContext {
+	h := b.Header
+	ctx := vm.BlockContext{
+		CanTransfer: core.CanTransfer,
+		Transfer:    core.Transfer,
+		GetHash:     b.GetHash,
+		Coinbase:    h.Coinbase,
+		BlockNumber: new(big.Int).Set(h.Number),
+		Time:        h.Time,
+		Difficulty:  new(big.Int),
+		GasLimit:    h.GasLimit,
+	}
+	if ctx.GetHash == nil {
+		ctx.GetHash = func(uint64) common.Hash { return common.Hash{} }
+	}
+	if h.Difficulty != nil {
+		ctx.Difficulty.Set(h.Difficulty)
+	}
+	if h.BaseFee != nil {
+		ctx.BaseFee = new(big.Int).Set(h.BaseFee)
+	}
+	if h.ExcessBlobGas != nil {
+		ctx.BlobBaseFee = eip4844.CalcBlobFee(e.config, h)
+	}
+	if ctx.Difficulty.Sign() == 0 {
+		mix := h.MixDigest
+		ctx.Random = &mix
+	}
+	return ctx
+}
+
+// Execute implements exec.VM for one transaction of the block.
+func (b *blockRun) Execute(i int, v exec.View) (txOutcome, error) {
+	if err := b.msgErrs[i]; err != nil {
+		return txOutcome{}, err
+	}
+	w := b.getWorker()
+	defer b.workers.Put(w)
+	w.r.reset(v)
+	defer w.r.reset(nil)
+
+	sdb, err := state.NewWithReader(b.parent, b.e.db, &w.r)
+	if err != nil {
+		return txOutcome{}, fmt.Errorf("%w: %w", ErrState, err)
+	}
+	tx := b.block.Txs[i]
+	msg := b.msgs[i]
+	ts := &txState{StateDB: sdb, r: &w.r, coinbase: b.blockCtx.Coinbase}
+	sdb.SetTxContext(tx.Hash(), i)
+
+	evm := w.evm
+	evm.StateDB = ts
+	evm.SetTxContext(core.NewEVMTxContext(msg))
+	gp := new(core.GasPool).AddGas(b.blockCtx.GasLimit)
+	res, err := core.ApplyMessage(evm, msg, gp)
+	evm.StateDB = nil
+	if w.r.err != nil {
+		return txOutcome{}, w.r.err
+	}
+	if err != nil {
+		return txOutcome{}, fmt.Errorf("%w: %w", ErrInvalidTx, err)
+	}
+	ts.Finalise(true)
+	if err := b.writeBack(ts, v); err != nil {
+		return txOutcome{}, err
+	}
+	out := txOutcome{
+		failed:  res.Failed(),
+		gasUsed: res.UsedGas,
+		logs:    sdb.GetLogs(tx.Hash(), b.blockCtx.BlockNumber.Uint64(), b.block.Hash, b.blockCtx.Time),
+	}
+	if tx.To() == nil {
+		out.contract = crypto.CreateAddress(msg.From, tx.Nonce())
+	}
+	return out, nil
+}
+
+// writeBack writes to the view every account field and slot whose final value differs
+// from the value the transaction first read, and the deferred fee credit.
+func (b *blockRun) writeBack(ts *txState, v exec.View) error {
+	sdb := ts.StateDB
+	r := ts.r
+	for addr, o := range r.accounts {
+		if !sdb.Exist(addr) {
+			if o.metaPresent {
+				v.Write(accountKey(addr), nil)
+			}
+			if !o.balance.IsZero() {
+				v.Write(balanceKey(addr), nil)
+			}
+			continue
+		}
+		bal := exec.U256(*sdb.GetBalance(addr))
+		if bal != o.balance || !o.exists {
+			v.Write(balanceKey(addr), encodeBalance(bal))
+		}
+		nonce, codeHash := sdb.GetNonce(addr), sdb.GetCodeHash(addr)
+		if !o.exists || !o.metaPresent || nonce != o.meta.nonce || codeHash != o.meta.codeHash {
+			m := meta{nonce: nonce, codeHash: codeHash, root: o.meta.root}
+			v.Write(accountKey(addr), encodeMeta(m))
+			if codeHash != o.meta.codeHash && codeHash != types.EmptyCodeHash {
+				v.Write(codeKey(codeHash), append([]byte(nil), sdb.GetCode(addr)...))
+			}
+		}
+	}
+	for id, orig := range r.slots {
+		if cur := sdb.GetState(id.addr, id.slot); cur != orig {
+			v.Write(slotKey(id.addr, id.slot), encodeSlot(cur))
+		}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if !ts.fee.IsZero() {
+		return v.AddDelta(balanceKey(ts.coinbase), exec.U256(ts.fee))
+	}
+	return nil
+}
+
+// ExecuteBlock executes block on the state with root parent, commits the post-state
+// to the engine's trie database and returns the receipts and the new root. A
+// transaction that cannot be applied is dropped (Result.TxErrors); the block fails
+// only for malformed arguments, a state database failure or the block gas limit.
+func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Block) (*Result, error) {
+	res, writes, err := e.execute(ctx, parent, block)
+	if err != nil {
+		return nil, err
+	}
+	root, err := e.commit(parent, block.Header.Number.Uint64(), writes)
+	if err != nil {
+		return nil, err
+	}
+	res.Root = root
+	return res, nil
+}
+
+func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) (*Result, []exec.Write, error) {
+	if block == nil || block.Header == nil || block.Header.Number == nil {
+		return nil, nil, fmt.Errorf("%w: nil block or header", ErrBadBlock)
+	}
+	h := block.Header
+	if !e.config.IsCancun(h.Number, h.Time) {
+		return nil, nil, ErrUnsupportedFork
+	}
+	if e.config.IsLondon(h.Number) && h.BaseFee == nil {
+		return nil, nil, fmt.Errorf("%w: no base fee after London", ErrBadBlock)
+	}
+	run := &blockRun{e: e, block: block, parent: parent}
+	run.blockCtx = e.blockContext(block)
+	workers := e.opts.Workers
+	cfg := e.opts.Exec
+	cfg.Workers = workers
+	run.msgs, run.msgErrs = e.recoverSenders(block, workers)
+
+	base, err := e.baseStorage(parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := exec.Execute[txOutcome](ctx, run, len(block.Txs), base, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrState, err)
+	}
+	res := &Result{
+		Receipts: make([]*types.Receipt, len(block.Txs)),
+		TxErrors: make([]error, len(block.Txs)),
+		Stats:    out.Stats,
+	}
+	var logIndex uint
+	for i, tr := range out.Results {
+		tx := block.Txs[i]
+		if tr.Err != nil {
+			if errors.Is(tr.Err, exec.ErrPanic) {
+				tr.Err = fmt.Errorf("%w: %w", ErrInvalidTx, tr.Err)
+			}
+			res.TxErrors[i] = tr.Err
+			continue
+		}
+		if tx.Gas() > h.GasLimit-res.GasUsed {
+			return nil, nil, fmt.Errorf("%w: transaction %d needs %d gas, %d left", ErrBlockGasLimit, i, tx.Gas(), h.GasLimit-res.GasUsed)
+		}
+		o := tr.Result
+		res.GasUsed += o.gasUsed
+		rc := &types.Receipt{
+			Type:              tx.Type(),
+			CumulativeGasUsed: res.GasUsed,
+			TxHash:            tx.Hash(),
+			GasUsed:           o.gasUsed,
+			ContractAddress:   o.contract,
+			Logs:              o.logs,
+			BlockHash:         block.Hash,
+			BlockNumber:       new(big.Int).Set(h.Number),
+			TransactionIndex:  uint(i),
+			Status:            types.ReceiptStatusSuccessful,
+		}
+		if o.failed {
+			rc.Status = types.ReceiptStatusFailed
+		}
+		if rc.Logs == nil {
+			rc.Logs = []*types.Log{}
+		}
+		for _, l := range rc.Logs {
+			l.Index = logIndex
+			logIndex++
+		}
+		rc.Bloom = types.CreateBloom(rc)
+		res.Receipts[i] = rc
+		res.Logs = append(res.Logs, rc.Logs...)
+	}
+	return res, out.Writes, nil
+}
+
+// recoverSenders recovers every transaction's sender in parallel and converts it to a
+// core.Message; blob transactions and bad signatures become that transaction's error.
+func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []error) {
+	n := len(block.Txs)
+	msgs := make([]*core.Message, n)
+	errs := make([]error, n)
+	signer := types.MakeSigner(e.config, block.Header.Number, block.Header.Time)
+	one := func(i int) {
+		tx := block.Txs[i]
+		if tx.Type() == types.BlobTxType {
+			errs[i] = ErrBlobTx
+			return
+		}
+		msg, err := core.TransactionToMessage(tx, signer, block.Header.BaseFee)
+		if err != nil {
+			errs[i] = fmt.Errorf("%w: %w", ErrInvalidTx, err)
+			return
+		}
+		msgs[i] = msg
+	}
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	if workers == 1 || n < 2*workers {
+		for i := range n {
+			one(i)
+		}
+		return msgs, errs
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				one(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return msgs, errs
+}

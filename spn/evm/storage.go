@@ -1,0 +1,73 @@
+package evm
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/state"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/farolnet/farol/spn/exec"
+)
+
+func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// baseStorage is the pre-block state as exec.Storage: the engine's keys answered from a
+// go-ethereum state.Reader at the parent root. Accounts are cached for the block
+// because every account key is read twice (balance and metadata).
+type baseStorage struct {
+	reader   state.Reader
+	mu       sync.Mutex
+	accounts map[common.Address]*types.StateAccount
+}
+
+func (e *Engine) baseStorage(root common.Hash) (*baseStorage, error) {
+	r, err := e.db.Reader(root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
+	}
+	return &baseStorage{reader: r, accounts: make(map[common.Address]*types.StateAccount)}, nil
+}
+
+func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) {
+	s.mu.Lock()
+	a, ok := s.accounts[addr]
+	s.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := s.reader.Account(addr)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.accounts[addr] = a
+	s.mu.Unlock()
+	return a, nil
+}
+
+// Get implements exec.Storage.
+func (s *baseStorage) Get(key string) ([]byte, error) {
+	switch {
+	case len(key) == addrKeyLen && (key[0] == tagBalance || key[0] == tagAccount):
+		a, err := s.account(common.BytesToAddress([]byte(key[1:])))
+		if err != nil || a == nil {
+			return nil, err
+		}
+		if key[0] == tagBalance {
+			return encodeBalance(exec.U256(*a.Balance)), nil
+		}
+		return encodeMeta(meta{nonce: a.Nonce, codeHash: common.BytesToHash(a.CodeHash), root: a.Root}), nil
+	case len(key) == codeKeyLen && key[0] == tagCode:
+		return s.reader.Code(common.Address{}, common.BytesToHash([]byte(key[1:])))
+	case len(key) == slotKeyLen && key[0] == tagSlot:
+		v, err := s.reader.Storage(common.BytesToAddress([]byte(key[1:addrKeyLen])), common.BytesToHash([]byte(key[addrKeyLen:])))
+		if err != nil {
+			return nil, err
+		}
+		return encodeSlot(v), nil
+	}
+	return nil, fmt.Errorf("%w: key %x", ErrStateKey, key)
+}
