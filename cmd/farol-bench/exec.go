@@ -56,7 +56,7 @@ func runExec(args []string, stdout, stderr io.Writer) error {
 		jsonOut   = fs.Bool("json", false, "print JSON instead of a table")
 		txs       = fs.Int("txs", 1000, "transactions per block")
 		costs     = fs.String("costs", "5,20,50", "CPU cost per transaction in µs (comma-separated)")
-		workloads = fs.String("workloads", strings.Join(exectest.Workloads, ","), "workloads (comma-separated)")
+		workloads = fs.String("workloads", strings.Join(exectest.Workloads(), ","), "workloads (comma-separated)")
 		workers   = fs.String("workers", defaultWorkers(), "worker counts (comma-separated)")
 		runs      = fs.Int("runs", 9, "timed runs per measurement; the median is reported")
 		engine1   = fs.Bool("engine1", true, "also measure the Block-STM engine forced at 1 worker")

@@ -118,8 +118,11 @@ func Random(r *rand.Rand, p Params) *Block {
 	return b
 }
 
-// Workloads lists the benchmark workloads of `farol-bench exec`.
-var Workloads = []string{"no-conflict", "hot-10", "hot-30", "hot-100", "random-10000-keys"}
+// Workloads returns the benchmark workloads of `farol-bench exec` (Workload accepts
+// any hot-P with P from 0 to 100 as well).
+func Workloads() []string {
+	return []string{"no-conflict", "hot-10", "hot-30", "hot-100", "random-10000-keys"}
+}
 
 // Workload builds a benchmark block of txs transactions in which each transaction reads
 // its inputs, burns work rounds of CPU, then writes its outputs and credits a fee to
