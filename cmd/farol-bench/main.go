@@ -25,6 +25,7 @@ type subcommand struct {
 
 var subcommands = map[string]subcommand{
 	"exec": {"Block-STM parallel executor vs sequential execution (spn/exec)", runExec},
+	"evm":  {"EVM engine (spn/evm) vs stock go-ethereum on transfers, ERC-20, swaps, hot mixes", runEVM},
 }
 
 func usage(w io.Writer) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/consensus/misc/eip4844"
@@ -77,6 +78,14 @@ type Result struct {
 	GasUsed  uint64
 	Logs     []*types.Log // all logs of the block in order
 	Stats    exec.Stats
+	Timing   Timing
+}
+
+// Timing splits a block's wall time into its phases.
+type Timing struct {
+	Senders time.Duration // parallel sender recovery
+	Execute time.Duration // exec.Execute and receipts
+	Commit  time.Duration // applying the write set and computing the state root
 }
 
 // txOutcome is what one transaction returns to the executor.
@@ -247,11 +256,13 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	root, err := e.commit(parent, block.Header.Number.Uint64(), writes)
 	if err != nil {
 		return nil, err
 	}
 	res.Root = root
+	res.Timing.Commit = time.Since(start)
 	return res, nil
 }
 
@@ -271,7 +282,9 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 	workers := e.opts.Workers
 	cfg := e.opts.Exec
 	cfg.Workers = workers
+	start := time.Now()
 	run.msgs, run.msgErrs = e.recoverSenders(block, workers)
+	senders := time.Since(start)
 
 	base, err := e.baseStorage(parent)
 	if err != nil {
@@ -286,6 +299,7 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 		TxErrors: make([]error, len(block.Txs)),
 		Stats:    out.Stats,
 	}
+	defer func() { res.Timing.Senders, res.Timing.Execute = senders, time.Since(start)-senders }()
 	var logIndex uint
 	for i, tr := range out.Results {
 		tx := block.Txs[i]

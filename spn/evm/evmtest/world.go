@@ -140,8 +140,15 @@ func AllowanceSlot(owner, spender common.Address) common.Hash {
 	return crypto.Keccak256Hash(buf[:])
 }
 
-// NewWorld returns a world with accounts funded with ETH and both tokens (each
-// account has approved every pair), and pairs with deep reserves.
+// allPairsApproval bounds accounts*pairs for which every account approves every pair;
+// in larger worlds account i approves only pair i%pairs (see ApprovedPair).
+const allPairsApproval = 8192
+
+// ApprovedPair returns a pair account i may swap on in any world.
+func (w *World) ApprovedPair(i int) int { return i % w.Pairs }
+
+// NewWorld returns a world with accounts funded with ETH and both tokens, approvals of
+// the pairs (see allPairsApproval), and pairs with deep reserves.
 func NewWorld(config *params.ChainConfig, accounts, pairs int) *World {
 	w := &World{
 		Config:   config,
@@ -165,6 +172,9 @@ func NewWorld(config *params.ChainConfig, accounts, pairs int) *World {
 		tok0[BalanceSlot(a)] = common.BigToHash(TokenFunding)
 		tok1[BalanceSlot(a)] = common.BigToHash(TokenFunding)
 		for p := range pairs {
+			if accounts*pairs > allPairsApproval && p != i%pairs {
+				continue
+			}
 			tok0[AllowanceSlot(a, PairAddr(p))] = common.BigToHash(maxAllowance)
 			tok1[AllowanceSlot(a, PairAddr(p))] = common.BigToHash(maxAllowance)
 		}
@@ -180,7 +190,7 @@ func NewWorld(config *params.ChainConfig, accounts, pairs int) *World {
 			Nonce:   1,
 			Balance: new(big.Int),
 			Storage: map[common.Hash]common.Hash{
-				{}:                      addrHash(Token0Addr),
+				{}:                              addrHash(Token0Addr),
 				common.BigToHash(big.NewInt(1)): addrHash(Token1Addr),
 				common.BigToHash(big.NewInt(2)): common.BigToHash(PairReserve),
 				common.BigToHash(big.NewInt(3)): common.BigToHash(PairReserve),

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/farolnet/farol/spn/evm"
+	"github.com/farolnet/farol/spn/evm/evmtest"
+	"github.com/farolnet/farol/spn/exec"
+)
+
+// evmRow is one workload: stock go-ethereum against spn/evm at each worker count.
+type evmRow struct {
+	Workload string      `json:"workload"`
+	Txs      int         `json:"txs"`
+	Mgas     float64     `json:"mgas"`
+	RootsOK  bool        `json:"roots_match"`
+	Geth     evmRun      `json:"geth"`
+	Engine   []evmEngRun `json:"spn_evm"`
+}
+
+type evmRun struct {
+	MS          float64 `json:"ms"` // median, execution plus state root
+	MgasPerS    float64 `json:"mgas_per_s"`
+	TxPerS      float64 `json:"tx_per_s"`
+	AllocsPerTx float64 `json:"allocs_per_tx"`
+}
+
+type evmEngRun struct {
+	Workers int `json:"workers"`
+	evmRun
+	Speedup    float64 `json:"speedup_vs_geth"`
+	Mode       string  `json:"mode"`
+	SendersMS  float64 `json:"senders_ms"` // of the last run
+	ExecMS     float64 `json:"execute_ms"`
+	CommitMS   float64 `json:"commit_ms"`
+	AbortPerTx float64 `json:"aborts_per_tx"`
+}
+
+type evmReport struct {
+	Command   string   `json:"command"`
+	GoVersion string   `json:"go_version"`
+	NumCPU    int      `json:"num_cpu"`
+	LoadAvg   string   `json:"loadavg_before"`
+	Rows      []evmRow `json:"rows"`
+}
+
+func runEVM(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("evm", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		jsonOut   = fs.Bool("json", false, "print JSON instead of a table")
+		mgas      = fs.Int("mgas", 150, "approximate block size in Mgas")
+		workloads = fs.String("workloads", strings.Join(evmtest.Workloads(), ","), "workloads (comma-separated)")
+		workers   = fs.String("workers", "1,2", "spn/evm worker counts (comma-separated)")
+		runs      = fs.Int("runs", 3, "runs per measurement (median reported)")
+		seed      = fs.Int64("seed", 1, "workload seed")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ws, err := ints(*workers)
+	if err != nil {
+		return err
+	}
+	report := evmReport{
+		Command:   "farol-bench evm " + strings.Join(args, " "),
+		GoVersion: runtime.Version(),
+		NumCPU:    runtime.NumCPU(),
+		LoadAvg:   loadavg(),
+	}
+	for _, name := range strings.Split(*workloads, ",") {
+		row, err := measureEVM(strings.TrimSpace(name), uint64(*mgas)*1_000_000, ws, *runs, *seed)
+		if err != nil {
+			return err
+		}
+		report.Rows = append(report.Rows, *row)
+		if !*jsonOut {
+			fmt.Fprintf(stderr, "done %s\n", name)
+		}
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(report)
+	}
+	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, load before: %s)\n", report.Command, report.GoVersion, report.NumCPU, report.LoadAvg)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\ttxs\tMgas\tengine\tms\tMgas/s\ttx/s\tallocs/tx\tspeedup\taborts/tx\tsenders|exec|commit ms\tmode\troots\t")
+	for _, r := range report.Rows {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\tgeth\t%.0f\t%.0f\t%.0f\t%.0f\t1.00\t\t\t\t%v\t\n", r.Workload, r.Txs, r.Mgas, r.Geth.MS, r.Geth.MgasPerS, r.Geth.TxPerS, r.Geth.AllocsPerTx, r.RootsOK)
+		for _, e := range r.Engine {
+			fmt.Fprintf(tw, "\t\t\tspn/evm w=%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.3f\t%.0f|%.0f|%.0f\t%s\t\t\n", e.Workers, e.MS, e.MgasPerS, e.TxPerS, e.AllocsPerTx, e.Speedup, e.AbortPerTx, e.SendersMS, e.ExecMS, e.CommitMS, e.Mode)
+		}
+	}
+	return tw.Flush()
+}
+
+// timed runs f and returns its duration and the heap allocations it made.
+func timed(f func() error) (time.Duration, uint64, error) {
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	start := time.Now()
+	err := f()
+	d := time.Since(start)
+	runtime.ReadMemStats(&m1)
+	return d, m1.Mallocs - m0.Mallocs, err
+}
+
+func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*evmRow, error) {
+	config := evm.DefaultConfig(big.NewInt(7))
+	wl, err := evmtest.NewWorkload(config, name, gas, seed)
+	if err != nil {
+		return nil, err
+	}
+	db := evm.NewMemoryDatabase()
+	root, err := wl.World.Commit(db)
+	if err != nil {
+		return nil, err
+	}
+	h := wl.World.Header(1, 2_000_000_000)
+	block := &evm.Block{Header: h, Hash: h.Hash(), Txs: wl.Txs}
+	n := float64(len(wl.Txs))
+
+	var (
+		gethTimes []time.Duration
+		gethAlloc uint64
+		gethRoot  common.Hash
+		gasUsed   uint64
+		engTimes  = make([][]time.Duration, len(workers))
+		engAlloc  = make([]uint64, len(workers))
+		engStats  = make([]exec.Stats, len(workers))
+		engTiming = make([]evm.Timing, len(workers))
+		rootsOK   = true
+	)
+	// Warm the trie database's caches once so that no engine pays the cold start.
+	if _, _, err := wl.World.RunGeth(db, root, h, wl.Txs); err != nil {
+		return nil, fmt.Errorf("%s: geth: %w", name, err)
+	}
+	for r := 0; r < runs; r++ {
+		var receipts []*types.Receipt
+		d, a, err := timed(func() error {
+			var err error
+			gethRoot, receipts, err = wl.World.RunGeth(db, root, h, wl.Txs)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: geth: %w", name, err)
+		}
+		gasUsed = receipts[len(receipts)-1].CumulativeGasUsed
+		gethTimes = append(gethTimes, d)
+		gethAlloc += a
+		for i, w := range workers {
+			eng, err := evm.New(config, db, evm.Options{Workers: w})
+			if err != nil {
+				return nil, err
+			}
+			var res *evm.Result
+			d, a, err := timed(func() error {
+				var err error
+				res, err = eng.ExecuteBlock(context.Background(), root, block)
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: spn/evm: %w", name, err)
+			}
+			if res.Root != gethRoot || res.GasUsed != gasUsed {
+				rootsOK = false
+				fmt.Fprintf(os.Stderr, "%s workers %d: root %x gas %d, geth %x gas %d\n", name, w, res.Root, res.GasUsed, gethRoot, gasUsed)
+			}
+			engTimes[i] = append(engTimes[i], d)
+			engAlloc[i] += a
+			engStats[i] = res.Stats
+			engTiming[i] = res.Timing
+		}
+	}
+	mg := float64(gasUsed) / 1e6
+	mk := func(ds []time.Duration, allocs uint64) evmRun {
+		med, _ := median(ds)
+		s := med.Seconds()
+		return evmRun{MS: ms(med), MgasPerS: mg / s, TxPerS: n / s, AllocsPerTx: float64(allocs) / float64(runs) / n}
+	}
+	row := &evmRow{Workload: name, Txs: len(wl.Txs), Mgas: mg, RootsOK: rootsOK, Geth: mk(gethTimes, gethAlloc)}
+	for i, w := range workers {
+		run := mk(engTimes[i], engAlloc[i])
+		row.Engine = append(row.Engine, evmEngRun{
+			Workers:    w,
+			evmRun:     run,
+			Speedup:    row.Geth.MS / run.MS,
+			Mode:       engStats[i].Mode.String(),
+			AbortPerTx: float64(engStats[i].Aborts) / n,
+			SendersMS:  ms(engTiming[i].Senders),
+			ExecMS:     ms(engTiming[i].Execute),
+			CommitMS:   ms(engTiming[i].Commit),
+		})
+	}
+	if !rootsOK {
+		return row, fmt.Errorf("%s: spn/evm root differs from go-ethereum", name)
+	}
+	return row, nil
+}
