@@ -65,6 +65,9 @@ import (
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
+	"github.com/farolnet/farol/x/da"
+	dakeeper "github.com/farolnet/farol/x/da/keeper"
+	datypes "github.com/farolnet/farol/x/da/types"
 	"github.com/farolnet/farol/x/spn"
 	spnkeeper "github.com/farolnet/farol/x/spn/keeper"
 	spntypes "github.com/farolnet/farol/x/spn/types"
@@ -129,6 +132,7 @@ type FarolApp struct {
 	UpgradeKeeper         *upgradekeeper.Keeper
 	ConsensusParamsKeeper consensuskeeper.Keeper
 	SPNKeeper             spnkeeper.Keeper
+	DAKeeper              dakeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -152,7 +156,7 @@ func New(
 		panic(fmt.Errorf("farol: encoding config: %w", err))
 	}
 
-	bApp := baseapp.NewBaseApp(AppName, logger, db, enc.TxConfig.TxDecoder(), baseAppOptions...)
+	bApp := baseapp.NewBaseApp(AppName, logger, db, blobTxDecoder(enc.TxConfig.TxDecoder()), baseAppOptions...)
 	bApp.SetCommitMultiStoreTracer(traceStore)
 	bApp.SetVersion(version.Version)
 	bApp.SetInterfaceRegistry(enc.InterfaceRegistry)
@@ -162,7 +166,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey,
 		minttypes.StoreKey, distrtypes.StoreKey, slashingtypes.StoreKey,
 		govtypes.StoreKey, consensustypes.StoreKey, upgradetypes.StoreKey,
-		spntypes.StoreKey,
+		spntypes.StoreKey, datypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(fmt.Errorf("farol: streaming services: %w", err))
@@ -231,6 +235,10 @@ func New(
 		cdc, runtime.NewKVStoreService(keys[spntypes.StoreKey]), accAddrCodec, app.BankKeeper, authority,
 	)
 
+	app.DAKeeper = dakeeper.NewKeeper(
+		cdc, runtime.NewKVStoreService(keys[datypes.StoreKey]), accAddrCodec, app.BankKeeper, authority,
+	)
+
 	// Legacy x/params subspaces are not wired: Farol starts on SDK v0.53 and
 	// has no pre-v0.47 parameters to migrate, so every module gets nil.
 	app.ModuleManager = module.NewManager(
@@ -245,6 +253,7 @@ func New(
 		upgrade.NewAppModule(app.UpgradeKeeper, accAddrCodec),
 		consensus.NewAppModule(cdc, app.ConsensusParamsKeeper),
 		spn.NewAppModule(cdc, app.SPNKeeper),
+		da.NewAppModule(cdc, app.DAKeeper),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -262,7 +271,7 @@ func New(
 	genesisOrder := []string{
 		authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName, stakingtypes.ModuleName,
 		slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName, genutiltypes.ModuleName,
-		upgradetypes.ModuleName, consensustypes.ModuleName, spntypes.ModuleName,
+		upgradetypes.ModuleName, consensustypes.ModuleName, spntypes.ModuleName, datypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)
@@ -286,6 +295,9 @@ func New(
 	app.SetPreBlocker(app.PreBlocker)
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
+	app.SetPrepareProposal(app.PrepareProposalHandler)
+	app.SetProcessProposal(app.ProcessProposalHandler)
+	app.SetCheckTxHandler(app.CheckTxHandler)
 
 	anteHandler, err := ante.NewAnteHandler(ante.HandlerOptions{
 		AccountKeeper:   app.AccountKeeper,
@@ -306,9 +318,17 @@ func New(
 	return app
 }
 
-// PreBlocker runs the modules' pre-block hooks (upgrade, auth).
-func (app *FarolApp) PreBlocker(ctx sdk.Context, _ *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-	return app.ModuleManager.PreBlock(ctx)
+// PreBlocker runs the modules' pre-block hooks (upgrade, auth), then stores
+// the block's data square, data root and blobs (x/da).
+func (app *FarolApp) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
+	res, err := app.ModuleManager.PreBlock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.DAKeeper.ProcessBlock(ctx, req.Txs); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // BeginBlocker runs the modules' begin-block hooks.

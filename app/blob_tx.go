@@ -1,0 +1,69 @@
+package app
+
+import (
+	errorsmod "cosmossdk.io/errors"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/farolnet/farol/da/square"
+	datypes "github.com/farolnet/farol/x/da/types"
+)
+
+// blobTxDecoder decodes block and mempool transactions: a BlobTx (an SDK
+// transaction with blobs beside it, go-square's tx package) decodes to its
+// inner transaction, anything else with the standard decoder. The blobs
+// themselves are checked by CheckTx and ProcessProposal and stored by the da
+// module's PreBlock, not by transaction execution.
+func blobTxDecoder(decode sdk.TxDecoder) sdk.TxDecoder {
+	return func(raw []byte) (sdk.Tx, error) {
+		btx, isBlob, err := square.UnmarshalBlobTx(raw)
+		if !isBlob {
+			return decode(raw)
+		}
+		if err != nil {
+			return nil, errorsmod.Wrap(datypes.ErrMalformedBlobTx, err.Error())
+		}
+		return decode(btx.Tx)
+	}
+}
+
+// validateBlockTx checks one transaction as a block may carry it: a BlobTx
+// must wrap exactly one MsgPayForBlobs whose blobs are the ones beside it
+// (namespaces, sizes, share versions, commitments, max_blob_bytes); any
+// other transaction must decode and must not contain a MsgPayForBlobs. It
+// reports whether raw is a BlobTx. It never panics.
+func (app *FarolApp) validateBlockTx(raw []byte, params datypes.Params) (isBlob bool, err error) {
+	btx, isBlob, err := square.UnmarshalBlobTx(raw)
+	if isBlob && err != nil {
+		return true, datypes.WrapSquareError(err)
+	}
+	inner := raw
+	if isBlob {
+		inner = btx.Tx
+	}
+	tx, err := app.txConfig.TxDecoder()(inner)
+	if err != nil {
+		return isBlob, err
+	}
+	msgs := tx.GetMsgs()
+	if !isBlob {
+		for _, m := range msgs {
+			if _, ok := m.(*datypes.MsgPayForBlobs); ok {
+				return false, datypes.ErrNoBlobTx
+			}
+		}
+		return false, nil
+	}
+	if len(msgs) != 1 {
+		return true, errorsmod.Wrapf(datypes.ErrMalformedBlobTx, "a BlobTx carries one MsgPayForBlobs, not %d messages", len(msgs))
+	}
+	pfb, ok := msgs[0].(*datypes.MsgPayForBlobs)
+	if !ok {
+		return true, errorsmod.Wrapf(datypes.ErrMalformedBlobTx, "a BlobTx carries a MsgPayForBlobs, not %T", msgs[0])
+	}
+	signer, err := app.AccountKeeper.AddressCodec().StringToBytes(pfb.Signer)
+	if err != nil {
+		return true, errorsmod.Wrapf(datypes.ErrInvalidAddress, "signer: %v", err)
+	}
+	return true, datypes.WrapSquareError(square.ValidateBlobTx(btx, pfb.PFB(signer), params.MaxBlobBytes))
+}

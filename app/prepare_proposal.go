@@ -1,0 +1,40 @@
+package app
+
+import (
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/farolnet/farol/da/square"
+)
+
+// PrepareProposalHandler builds the block's data square. It keeps the mempool's
+// transactions (in its order) that validateBlockTx accepts and that fit
+// MaxTxBytes, then lets square.Build drop what does not fit a square of
+// max_square_size and order the rest (regular transactions, then BlobTxs).
+// Whatever it returns, ProcessProposal accepts.
+func (app *FarolApp) PrepareProposalHandler(ctx sdk.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	params, err := app.DAKeeper.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		kept  [][]byte
+		bytes int64
+	)
+	for _, raw := range req.Txs {
+		if bytes+int64(len(raw)) > req.MaxTxBytes {
+			continue
+		}
+		if _, err := app.validateBlockTx(raw, params); err != nil {
+			continue
+		}
+		kept = append(kept, raw)
+		bytes += int64(len(raw))
+	}
+	_, txs, err := square.Build(kept, int(params.MaxSquareSize))
+	if err != nil {
+		return nil, err
+	}
+	return &abci.ResponsePrepareProposal{Txs: txs}, nil
+}

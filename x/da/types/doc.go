@@ -1,0 +1,3 @@
+// Package types holds the da module's messages, parameters, state records,
+// errors and events. The square rules themselves live in da/square.
+package types
