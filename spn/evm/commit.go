@@ -29,8 +29,8 @@ type accountWrites struct {
 
 // commit applies a block's final write set to a go-ethereum StateDB at parent and
 // commits it to the trie database; it returns the new state root.
-func (e *Engine) commit(parent common.Hash, number uint64, writes []exec.Write) (common.Hash, error) {
-	sdb, err := state.New(parent, e.db)
+func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, writes []exec.Write) (common.Hash, error) {
+	sdb, err := state.NewWithReader(parent, e.db, base)
 	if err != nil {
 		return common.Hash{}, fmt.Errorf("%w: open %x: %w", ErrState, parent, err)
 	}

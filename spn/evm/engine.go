@@ -252,12 +252,12 @@ func (b *blockRun) writeBack(ts *txState, v exec.View) error {
 // transaction that cannot be applied is dropped (Result.TxErrors); the block fails
 // only for malformed arguments, a state database failure or the block gas limit.
 func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Block) (*Result, error) {
-	res, writes, err := e.execute(ctx, parent, block)
+	res, writes, base, err := e.execute(ctx, parent, block)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	root, err := e.commit(parent, block.Header.Number.Uint64(), writes)
+	root, err := e.commit(parent, base, block.Header.Number.Uint64(), writes)
 	if err != nil {
 		return nil, err
 	}
@@ -266,16 +266,16 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 	return res, nil
 }
 
-func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) (*Result, []exec.Write, error) {
+func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) (*Result, []exec.Write, *baseStorage, error) {
 	if block == nil || block.Header == nil || block.Header.Number == nil {
-		return nil, nil, fmt.Errorf("%w: nil block or header", ErrBadBlock)
+		return nil, nil, nil, fmt.Errorf("%w: nil block or header", ErrBadBlock)
 	}
 	h := block.Header
 	if !e.config.IsCancun(h.Number, h.Time) {
-		return nil, nil, ErrUnsupportedFork
+		return nil, nil, nil, ErrUnsupportedFork
 	}
 	if e.config.IsLondon(h.Number) && h.BaseFee == nil {
-		return nil, nil, fmt.Errorf("%w: no base fee after London", ErrBadBlock)
+		return nil, nil, nil, fmt.Errorf("%w: no base fee after London", ErrBadBlock)
 	}
 	run := &blockRun{e: e, block: block, parent: parent}
 	run.blockCtx = e.blockContext(block)
@@ -288,11 +288,11 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 
 	base, err := e.baseStorage(parent)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	out, err := exec.Execute[txOutcome](ctx, run, len(block.Txs), base, cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrState, err)
+		return nil, nil, nil, fmt.Errorf("%w: %w", ErrState, err)
 	}
 	res := &Result{
 		Receipts: make([]*types.Receipt, len(block.Txs)),
@@ -311,7 +311,7 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 			continue
 		}
 		if tx.Gas() > h.GasLimit-res.GasUsed {
-			return nil, nil, fmt.Errorf("%w: transaction %d needs %d gas, %d left", ErrBlockGasLimit, i, tx.Gas(), h.GasLimit-res.GasUsed)
+			return nil, nil, nil, fmt.Errorf("%w: transaction %d needs %d gas, %d left", ErrBlockGasLimit, i, tx.Gas(), h.GasLimit-res.GasUsed)
 		}
 		o := tr.Result
 		res.GasUsed += o.gasUsed
@@ -341,7 +341,7 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 		res.Receipts[i] = rc
 		res.Logs = append(res.Logs, rc.Logs...)
 	}
-	return res, out.Writes, nil
+	return res, out.Writes, base, nil
 }
 
 // recoverSenders recovers every transaction's sender in parallel and converts it to a

@@ -21,6 +21,7 @@ type baseStorage struct {
 	reader   state.Reader
 	mu       sync.Mutex
 	accounts map[common.Address]*types.StateAccount
+	slots    map[slotID]common.Hash
 }
 
 func (e *Engine) baseStorage(root common.Hash) (*baseStorage, error) {
@@ -28,7 +29,7 @@ func (e *Engine) baseStorage(root common.Hash) (*baseStorage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
 	}
-	return &baseStorage{reader: r, accounts: make(map[common.Address]*types.StateAccount)}, nil
+	return &baseStorage{reader: r, accounts: make(map[common.Address]*types.StateAccount), slots: make(map[slotID]common.Hash)}, nil
 }
 
 func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) {
@@ -63,11 +64,53 @@ func (s *baseStorage) Get(key string) ([]byte, error) {
 	case len(key) == codeKeyLen && key[0] == tagCode:
 		return s.reader.Code(common.Address{}, common.BytesToHash([]byte(key[1:])))
 	case len(key) == slotKeyLen && key[0] == tagSlot:
-		v, err := s.reader.Storage(common.BytesToAddress([]byte(key[1:addrKeyLen])), common.BytesToHash([]byte(key[addrKeyLen:])))
+		v, err := s.Storage(common.BytesToAddress([]byte(key[1:addrKeyLen])), common.BytesToHash([]byte(key[addrKeyLen:])))
 		if err != nil {
 			return nil, err
 		}
 		return encodeSlot(v), nil
 	}
 	return nil, fmt.Errorf("%w: key %x", ErrStateKey, key)
+}
+
+// The committing StateDB reads the parent state through baseStorage (state.Reader), so
+// that the accounts and slots the block already loaded are not read from the trie again.
+var _ state.Reader = (*baseStorage)(nil)
+
+// Account implements state.StateReader (a copy of the cached account).
+func (s *baseStorage) Account(addr common.Address) (*types.StateAccount, error) {
+	a, err := s.account(addr)
+	if err != nil || a == nil {
+		return nil, err
+	}
+	return a.Copy(), nil
+}
+
+// Storage implements state.StateReader.
+func (s *baseStorage) Storage(addr common.Address, slot common.Hash) (common.Hash, error) {
+	id := slotID{addr, slot}
+	s.mu.Lock()
+	v, ok := s.slots[id]
+	s.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := s.reader.Storage(addr, slot)
+	if err != nil {
+		return common.Hash{}, err
+	}
+	s.mu.Lock()
+	s.slots[id] = v
+	s.mu.Unlock()
+	return v, nil
+}
+
+// Code implements state.ContractCodeReader.
+func (s *baseStorage) Code(addr common.Address, codeHash common.Hash) ([]byte, error) {
+	return s.reader.Code(addr, codeHash)
+}
+
+// CodeSize implements state.ContractCodeReader.
+func (s *baseStorage) CodeSize(addr common.Address, codeHash common.Hash) (int, error) {
+	return s.reader.CodeSize(addr, codeHash)
 }
