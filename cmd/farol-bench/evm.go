@@ -152,9 +152,10 @@ func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*
 	}
 	for r := 0; r < runs; r++ {
 		var receipts []*types.Receipt
+		txs := freshTxs(wl.Txs)
 		d, a, err := timed(func() error {
 			var err error
-			gethRoot, receipts, err = wl.World.RunGeth(db, root, h, wl.Txs)
+			gethRoot, receipts, err = wl.World.RunGeth(db, root, h, txs)
 			return err
 		})
 		if err != nil {
@@ -169,6 +170,7 @@ func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*
 				return nil, err
 			}
 			var res *evm.Result
+			block.Txs = freshTxs(wl.Txs)
 			d, a, err := timed(func() error {
 				var err error
 				res, err = eng.ExecuteBlock(context.Background(), root, block)
@@ -211,4 +213,21 @@ func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*
 		return row, fmt.Errorf("%s: spn/evm root differs from go-ethereum", name)
 	}
 	return row, nil
+}
+
+// freshTxs decodes copies of txs, so that every run pays sender recovery (a decoded
+// transaction caches its sender once recovered).
+func freshTxs(txs []*types.Transaction) []*types.Transaction {
+	out := make([]*types.Transaction, len(txs))
+	for i, tx := range txs {
+		b, err := tx.MarshalBinary()
+		if err != nil {
+			panic(err)
+		}
+		out[i] = new(types.Transaction)
+		if err := out[i].UnmarshalBinary(b); err != nil {
+			panic(err)
+		}
+	}
+	return out
 }
