@@ -57,7 +57,9 @@ type RPCError struct {
 	Message string `json:"message"`
 }
 
-func (e *RPCError) Error() string { return fmt.Sprintf("celestia: rpc error %d: %s", e.Code, e.Message) }
+func (e *RPCError) Error() string {
+	return fmt.Sprintf("celestia: rpc error %d: %s", e.Code, e.Message)
+}
 
 type request struct {
 	JSONRPC string `json:"jsonrpc"`
