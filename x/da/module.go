@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"github.com/spf13/cobra"
 
 	"cosmossdk.io/core/appmodule"
 
@@ -15,6 +16,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
 
+	daclient "github.com/farolnet/farol/x/da/client"
 	"github.com/farolnet/farol/x/da/keeper"
 	"github.com/farolnet/farol/x/da/types"
 )
@@ -120,3 +122,7 @@ func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.Raw
 
 // PreBlock is not used: the app calls Keeper.ProcessBlock from its
 // PreBlocker with the block's transactions, which module hooks do not see.
+
+// GetTxCmd returns `farold tx da` with the hand-written pay-for-blob command;
+// autocli adds the rest (AutoCLIOptions sets EnhanceCustomCommand).
+func (AppModuleBasic) GetTxCmd() *cobra.Command { return daclient.TxCmd() }

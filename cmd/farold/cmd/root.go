@@ -122,6 +122,7 @@ func initRootCmd(rootCmd *cobra.Command, tempApp *app.FarolApp) {
 		queryCommand(),
 		txCommand(),
 		keys.Commands(),
+		daCommand(),
 	)
 }
 
