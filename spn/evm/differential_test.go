@@ -63,8 +63,9 @@ func compareReceipts(got, want []*types.Receipt) error {
 	return nil
 }
 
-// runSeed builds a world and blocks from seed and checks spn/evm at 1, 2, 4 and 8
-// workers against stock go-ethereum.
+// runSeed builds a world and blocks from seed and checks spn/evm (direct sequential
+// path, spn/exec sequential path, Block-STM at 2, 4 and 8 workers) against stock
+// go-ethereum.
 func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 	rng := rand.New(rand.NewSource(seed))
 	config := evm.DefaultConfig(big.NewInt(7))
@@ -90,8 +91,14 @@ func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 			t.Fatalf("seed %d block %d: geth: %v", seed, b, err)
 		}
 		var next common.Hash
-		for _, workers := range []int{1, 2, 4, 8} {
-			eng, err := evm.New(config, engDB, evm.Options{Workers: workers, Exec: exec.Config{ForceParallel: workers > 1, MinParallel: -1}})
+		// workers 0 stands for 1 worker through spn/exec's sequential path (NoDirect);
+		// 1 is the direct sequential path; 2, 4, 8 force Block-STM.
+		for _, workers := range []int{0, 1, 2, 4, 8} {
+			opts := evm.Options{Workers: workers, Exec: exec.Config{ForceParallel: workers > 1}}
+			if workers == 0 {
+				opts = evm.Options{Workers: 1, NoDirect: true}
+			}
+			eng, err := evm.New(config, engDB, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +135,7 @@ func TestDifferentialRandomBlocks(t *testing.T) {
 	for s := range seeds {
 		runSeed(t, int64(s), 2, 40)
 	}
-	t.Logf("differential: %d seeds x 2 blocks x 4 worker counts equal to go-ethereum in %v", seeds, time.Since(start))
+	t.Logf("differential: %d seeds x 2 blocks x 5 engine configurations equal to go-ethereum in %v", seeds, time.Since(start))
 }
 
 // TestRandomBlocksExerciseFeatures guards the generator: most transactions succeed,

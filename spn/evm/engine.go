@@ -30,6 +30,9 @@ type Options struct {
 	// VM configures the interpreter (tracers are not supported: they would see
 	// speculative executions).
 	VM vm.Config
+	// NoDirect always runs blocks through spn/exec, also where it executes them
+	// sequentially (tests of that path); see useDirect.
+	NoDirect bool
 }
 
 // Engine executes blocks against a go-ethereum state database. It is safe for
@@ -252,6 +255,25 @@ func (b *blockRun) writeBack(ts *txState, v exec.View) error {
 // transaction that cannot be applied is dropped (Result.TxErrors); the block fails
 // only for malformed arguments, a state database failure or the block gas limit.
 func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Block) (*Result, error) {
+	if err := e.checkBlock(block); err != nil {
+		return nil, err
+	}
+	workers := e.opts.Workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	if e.useDirect(len(block.Txs), workers) {
+		start := time.Now()
+		msgs, msgErrs := e.recoverSenders(block, 1)
+		senders := time.Since(start)
+		res, err := e.executeDirect(parent, block, msgs, msgErrs)
+		if !errors.Is(err, errDirectPanic) {
+			if res != nil {
+				res.Timing.Senders = senders
+			}
+			return res, err
+		}
+	}
 	res, writes, base, err := e.execute(ctx, parent, block)
 	if err != nil {
 		return nil, err
@@ -267,16 +289,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 }
 
 func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) (*Result, []exec.Write, *baseStorage, error) {
-	if block == nil || block.Header == nil || block.Header.Number == nil {
-		return nil, nil, nil, fmt.Errorf("%w: nil block or header", ErrBadBlock)
-	}
 	h := block.Header
-	if !e.config.IsCancun(h.Number, h.Time) {
-		return nil, nil, nil, ErrUnsupportedFork
-	}
-	if e.config.IsLondon(h.Number) && h.BaseFee == nil {
-		return nil, nil, nil, fmt.Errorf("%w: no base fee after London", ErrBadBlock)
-	}
 	run := &blockRun{e: e, block: block, parent: parent}
 	run.blockCtx = e.blockContext(block)
 	workers := e.opts.Workers
@@ -342,6 +355,21 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 		res.Logs = append(res.Logs, rc.Logs...)
 	}
 	return res, out.Writes, base, nil
+}
+
+// checkBlock refuses malformed blocks and rules the engine does not implement.
+func (e *Engine) checkBlock(block *Block) error {
+	if block == nil || block.Header == nil || block.Header.Number == nil {
+		return fmt.Errorf("%w: nil block, header or number", ErrBadBlock)
+	}
+	h := block.Header
+	if !e.config.IsCancun(h.Number, h.Time) {
+		return ErrUnsupportedFork
+	}
+	if e.config.IsLondon(h.Number) && h.BaseFee == nil {
+		return fmt.Errorf("%w: no base fee after London", ErrBadBlock)
+	}
+	return nil
 }
 
 // recoverSenders recovers every transaction's sender in parallel and converts it to a
