@@ -29,10 +29,12 @@ func blobTxDecoder(decode sdk.TxDecoder) sdk.TxDecoder {
 
 // validateBlockTx checks one transaction as a block may carry it: a BlobTx
 // must wrap exactly one MsgPayForBlobs whose blobs are the ones beside it
-// (namespaces, sizes, share versions, commitments, max_blob_bytes); any
+// (namespaces, sizes, share versions, commitments, max_blob_bytes) and a
+// gas limit covering its size and blob bytes (txSizeCost is auth's
+// tx_size_cost_per_byte); any
 // other transaction must decode and must not contain a MsgPayForBlobs. It
 // reports whether raw is a BlobTx. It never panics.
-func (app *FarolApp) validateBlockTx(raw []byte, params datypes.Params) (isBlob bool, err error) {
+func (app *FarolApp) validateBlockTx(raw []byte, params datypes.Params, txSizeCost uint64) (isBlob bool, err error) {
 	btx, isBlob, err := square.UnmarshalBlobTx(raw)
 	if isBlob && err != nil {
 		return true, datypes.WrapSquareError(err)
@@ -65,5 +67,30 @@ func (app *FarolApp) validateBlockTx(raw []byte, params datypes.Params) (isBlob 
 	if err != nil {
 		return true, errorsmod.Wrapf(datypes.ErrInvalidAddress, "signer: %v", err)
 	}
-	return true, datypes.WrapSquareError(square.ValidateBlobTx(btx, pfb.PFB(signer), params.MaxBlobBytes))
+	if err := square.ValidateBlobTx(btx, pfb.PFB(signer), params.MaxBlobBytes); err != nil {
+		return true, datypes.WrapSquareError(err)
+	}
+	// The blobs enter the square even if the transaction then fails, so a
+	// BlobTx must at least bring the gas its size and blob bytes cost: the
+	// ante handler charges tx_size_cost_per_byte for every byte of the whole
+	// BlobTx, and MsgPayForBlobs gas_per_blob_byte per blob byte.
+	gasTx, ok := tx.(sdk.FeeTx)
+	if !ok {
+		return true, errorsmod.Wrap(datypes.ErrMalformedBlobTx, "inner transaction has no gas limit")
+	}
+	need := uint64(len(raw))*txSizeCost + pfb.PFB(signer).TotalBytes()*params.GasPerBlobByte
+	if gasTx.GetGas() < need {
+		return true, errorsmod.Wrapf(datypes.ErrInsufficientGas, "gas limit %d below the %d the blobs and tx size need", gasTx.GetGas(), need)
+	}
+	return true, nil
+}
+
+// blockTxParams reads what validateBlockTx needs from state: the da params
+// and auth's tx_size_cost_per_byte.
+func (app *FarolApp) blockTxParams(ctx sdk.Context) (datypes.Params, uint64, error) {
+	params, err := app.DAKeeper.GetParams(ctx)
+	if err != nil {
+		return datypes.Params{}, 0, err
+	}
+	return params, app.AccountKeeper.GetParams(ctx).TxSizeCostPerByte, nil
 }

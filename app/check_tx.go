@@ -13,11 +13,11 @@ import (
 // blobs of a transaction do not change.
 func (app *FarolApp) CheckTxHandler(runTx sdk.RunTx, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	if req.Type == abci.CheckTxType_New {
-		params, err := app.DAKeeper.GetParams(app.NewContext(true))
+		params, txSizeCost, err := app.blockTxParams(app.NewContext(true))
 		if err != nil {
 			return sdkerrors.ResponseCheckTxWithEvents(err, 0, 0, nil, false), nil
 		}
-		if _, err := app.validateBlockTx(req.Tx, params); err != nil {
+		if _, err := app.validateBlockTx(req.Tx, params, txSizeCost); err != nil {
 			return sdkerrors.ResponseCheckTxWithEvents(err, 0, 0, nil, false), nil
 		}
 	}

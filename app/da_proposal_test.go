@@ -91,7 +91,7 @@ func (g *txGen) encode(msgs ...sdk.Msg) []byte {
 	if err := b.SetMsgs(msgs...); err != nil {
 		g.t.Fatal(err)
 	}
-	b.SetGasLimit(1_000_000)
+	b.SetGasLimit(10_000_000)
 	bz, err := g.a.TxConfig().TxEncoder()(b.GetTx())
 	if err != nil {
 		g.t.Fatal(err)
@@ -247,14 +247,31 @@ func TestProcessProposalRejectsMaliciousProposer(t *testing.T) {
 		}
 		return txs
 	}
+	lowGas := func() []byte {
+		tb := g.a.TxConfig().NewTxBuilder()
+		if err := tb.SetMsgs(g.pfb(b1)); err != nil {
+			t.Fatal(err)
+		}
+		tb.SetGasLimit(20_000) // below 10/byte of the BlobTx + 8/byte of the blob
+		inner, err := g.a.TxConfig().TxEncoder()(tb.GetTx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := tx.MarshalBlobTx(inner, b1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
 	cases := map[string][][]byte{
-		"dropped blob":       {g.wrap(g.pfb(b1, b2), b1)},
-		"wrong commitment":   {g.wrap(wrongCommitment, b1)},
-		"regular after blob": {g.wrap(g.pfb(b1), b1), g.send()},
-		"oversize square":    bigBlobs(),
-		"pfb without blobs":  {g.encode(g.pfb(b1))},
-		"undecodable tx":     {[]byte("not a transaction")},
-		"malformed blob tx":  {append(g.wrap(g.pfb(b1), b1)[:100:100], 0xff)},
+		"gas below blob cost": {lowGas()},
+		"dropped blob":        {g.wrap(g.pfb(b1, b2), b1)},
+		"wrong commitment":    {g.wrap(wrongCommitment, b1)},
+		"regular after blob":  {g.wrap(g.pfb(b1), b1), g.send()},
+		"oversize square":     bigBlobs(),
+		"pfb without blobs":   {g.encode(g.pfb(b1))},
+		"undecodable tx":      {[]byte("not a transaction")},
+		"malformed blob tx":   {append(g.wrap(g.pfb(b1), b1)[:100:100], 0xff)},
 	}
 	// a reserved namespace: the blob and its PFB agree, the namespace is refused
 	reserved := g.pfb(b1)
@@ -317,6 +334,9 @@ func TestBlobsStoredAndProven(t *testing.T) {
 		}
 		if !bytes.Equal(got.Blob.Data, b.Data()) {
 			t.Fatal("blob data differs")
+		}
+		if got.Blob.Paid {
+			t.Fatal("blob of an unsigned (failed) transaction marked paid")
 		}
 		pr, err := q.BlobProof(ctx, &datypes.QueryBlobProofRequest{Height: 2, Namespace: b.Namespace().Bytes(), Commitment: c})
 		if err != nil {

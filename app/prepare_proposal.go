@@ -14,7 +14,7 @@ import (
 // max_square_size and order the rest (regular transactions, then BlobTxs).
 // Whatever it returns, ProcessProposal accepts.
 func (app *FarolApp) PrepareProposalHandler(ctx sdk.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
-	params, err := app.DAKeeper.GetParams(ctx)
+	params, txSizeCost, err := app.blockTxParams(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func (app *FarolApp) PrepareProposalHandler(ctx sdk.Context, req *abci.RequestPr
 		if bytes+int64(len(raw)) > req.MaxTxBytes {
 			continue
 		}
-		if _, err := app.validateBlockTx(raw, params); err != nil {
+		if _, err := app.validateBlockTx(raw, params, txSizeCost); err != nil {
 			continue
 		}
 		kept = append(kept, raw)

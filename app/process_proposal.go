@@ -20,13 +20,13 @@ var (
 // with every regular transaction before every BlobTx. It never returns an
 // error: a bad block is rejected.
 func (app *FarolApp) ProcessProposalHandler(ctx sdk.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
-	params, err := app.DAKeeper.GetParams(ctx)
+	params, txSizeCost, err := app.blockTxParams(ctx)
 	if err != nil {
 		app.Logger().Error("process proposal: da params", "err", err)
 		return reject, nil
 	}
 	for i, raw := range req.Txs {
-		if _, err := app.validateBlockTx(raw, params); err != nil {
+		if _, err := app.validateBlockTx(raw, params, txSizeCost); err != nil {
 			app.Logger().Info("rejecting proposal", "height", req.Height, "tx", i, "err", err)
 			return reject, nil
 		}

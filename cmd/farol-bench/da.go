@@ -208,7 +208,7 @@ func devnetLatency(farold, home, from, grpcAddr, fees, extra string, n int) (daL
 	}
 	f.Close()
 	if fees == "" {
-		gas := 150_000 + 10*n
+		gas := 150_000 + 20*n
 		fees = strconv.Itoa(gas/400+1) + "ufrl" // 0.0025 ufrl per gas
 	}
 	args := append([]string{"da", "submit", f.Name(), "--namespace", "fa01", "--from", from, "--home", home,

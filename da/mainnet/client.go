@@ -96,21 +96,31 @@ func decodeBlob(b []byte) (*da.Blob, error) {
 
 // Get returns a blob and checks it against its commitment.
 func (c *Client) Get(ctx context.Context, height uint64, namespace, commitment []byte) (*da.Blob, error) {
+	b, _, err := c.get(ctx, height, namespace, commitment)
+	return b, err
+}
+
+// get returns a blob and whether its MsgPayForBlobs succeeded.
+func (c *Client) get(ctx context.Context, height uint64, namespace, commitment []byte) (*da.Blob, bool, error) {
 	f, err := c.call(ctx, methodBlob, enc(nil).varint(1, height).bytes(2, namespace).bytes(3, commitment))
 	if notFound(err) {
-		return nil, fmt.Errorf("%w: %v", da.ErrBlobNotFound, err)
+		return nil, false, fmt.Errorf("%w: %v", da.ErrBlobNotFound, err)
 	} else if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	raw, err := f.sub(1)
+	if err != nil {
+		return nil, false, err
 	}
 	b, err := decodeBlob(f.b(1))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	b.Commitment = commitment
 	if err := b.VerifyCommitment(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return b, nil
+	return b, raw.u(8) != 0, nil
 }
 
 // GetAll returns the blobs of each namespace at height, namespace by
@@ -214,11 +224,18 @@ func (c *Client) LatestHeight(ctx context.Context) (uint64, error) {
 	return header.u(3), nil
 }
 
-// ErrRefused is returned when the node refuses a BlobTx at CheckTx.
-var ErrRefused = errors.New("mainnet: transaction refused")
+// Submit errors.
+var (
+	// ErrRefused: the node refused the BlobTx at CheckTx.
+	ErrRefused = errors.New("mainnet: transaction refused")
+	// ErrUnpaid: the blobs are in the square but their MsgPayForBlobs
+	// failed in execution (e.g. out of gas or funds).
+	ErrUnpaid = errors.New("mainnet: blobs included but their transaction failed")
+)
 
 // Submit signs and broadcasts one BlobTx for blobs, then waits until the
-// first blob is retrievable and returns its height.
+// first blob is retrievable and returns its height. If the blobs are in the
+// square but their transaction failed, it returns the height and ErrUnpaid.
 func (c *Client) Submit(ctx context.Context, blobs []*da.Blob) (uint64, error) {
 	if c.signer == nil {
 		return 0, errors.New("mainnet: no signer configured")
@@ -248,7 +265,8 @@ func (c *Client) Submit(ctx context.Context, blobs []*da.Blob) (uint64, error) {
 	return c.WaitForBlob(ctx, start+1, blobs[0].Namespace, blobs[0].Commitment)
 }
 
-// WaitForBlob polls heights from `from` on until the blob is retrievable.
+// WaitForBlob polls heights from `from` on until the blob is retrievable;
+// see Submit for ErrUnpaid.
 func (c *Client) WaitForBlob(ctx context.Context, from uint64, namespace, commitment []byte) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.wait)
 	defer cancel()
@@ -257,7 +275,10 @@ func (c *Client) WaitForBlob(ctx context.Context, from uint64, namespace, commit
 		_, _, err := c.DataRoot(ctx, h)
 		switch {
 		case err == nil:
-			if _, err := c.Get(ctx, h, namespace, commitment); err == nil {
+			if _, paid, err := c.get(ctx, h, namespace, commitment); err == nil {
+				if !paid {
+					return h, fmt.Errorf("%w: height %d", ErrUnpaid, h)
+				}
 				return h, nil
 			} else if !errors.Is(err, da.ErrBlobNotFound) {
 				return 0, err

@@ -19,11 +19,12 @@ import (
 )
 
 // Gas a BlobTx is given when the factory sets none: a base for the
-// signature checks and the fee transfer plus GasPerBlobByte per byte, which
-// covers the default gas_per_blob_byte (8).
+// signature checks and the fee transfer, plus GasPerBlobByte per blob byte,
+// which covers auth's default tx_size_cost_per_byte (10, charged on the
+// whole BlobTx) plus x/da's default gas_per_blob_byte (8).
 const (
 	BaseGas        = 150_000
-	GasPerBlobByte = 10
+	GasPerBlobByte = 20
 )
 
 // MsgPayForBlobs returns the message paying for blobs, signed by signer.

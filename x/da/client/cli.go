@@ -35,7 +35,7 @@ func PayForBlobCmd() *cobra.Command {
 		Use:   "pay-for-blob [namespace-id-hex] [file]",
 		Short: "Publish a file as a blob under a namespace (a BlobTx with one MsgPayForBlobs)",
 		Long: "Publish the contents of file as one blob. namespace-id-hex is 1..10 bytes in hex, left-padded " +
-			"into a version-0 namespace. Without --gas, gas is 150000 + 10 per blob byte. Prints the " +
+			"into a version-0 namespace. Without --gas, gas is 150000 + 20 per blob byte. Prints the " +
 			"transaction result and the blob's share commitment.",
 		Example: "farold tx da pay-for-blob 0a0b0c batch.bin --from alice --fees 500000ufrl",
 		Args:    cobra.ExactArgs(2),

@@ -86,7 +86,7 @@ func (q queryServer) blob(ctx context.Context, height int64, commitment []byte, 
 	}
 	return types.Blob{
 		Height: height, Namespace: b.Namespace().Bytes(), Data: b.Data(), ShareVersion: uint32(b.ShareVersion()),
-		Signer: b.Signer(), Commitment: commitment, Index: ref.Start,
+		Signer: b.Signer(), Commitment: commitment, Index: ref.Start, Paid: ref.Paid,
 	}, nil
 }
 

@@ -2,7 +2,9 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
+	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/math"
 
@@ -46,6 +48,9 @@ func (k msgServer) PayForBlobs(ctx context.Context, msg *types.MsgPayForBlobs) (
 			return nil, errorsmod.Wrapf(types.ErrInsufficientFee, "%s: %v", fee, err)
 		}
 	}
+	if err := k.markPaid(ctx, sdkCtx.BlockHeight(), msg); err != nil {
+		return nil, err
+	}
 	if err := sdkCtx.EventManager().EmitTypedEvent(&types.EventPayForBlobs{
 		Signer: msg.Signer, Namespaces: msg.Namespaces, BlobSizes: msg.BlobSizes,
 		ShareCommitments: msg.ShareCommitments, Fee: fee,
@@ -53,6 +58,29 @@ func (k msgServer) PayForBlobs(ctx context.Context, msg *types.MsgPayForBlobs) (
 		return nil, err
 	}
 	return &types.MsgPayForBlobsResponse{}, nil
+}
+
+// markPaid records that the blobs of msg, placed in this block's square by
+// PreBlock, are paid for. A MsgPayForBlobs without placed blobs (simulation)
+// marks nothing.
+func (k msgServer) markPaid(ctx context.Context, height int64, msg *types.MsgPayForBlobs) error {
+	for i := range msg.Namespaces {
+		key := collections.Join3(height, msg.Namespaces[i], msg.ShareCommitments[i])
+		ref, err := k.Blobs.Get(ctx, key)
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if ref.Paid {
+			continue
+		}
+		ref.Paid = true
+		if err := k.Blobs.Set(ctx, key, ref); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdateParams replaces the module parameters (authority only).

@@ -22,4 +22,5 @@ var (
 	ErrInsufficientFee  = errorsmod.Register(Codespace, 14, "insufficient funds for the blob byte fee")
 	ErrInvalidGenesis   = errorsmod.Register(Codespace, 15, "invalid genesis state")
 	ErrInvalidRequest   = errorsmod.Register(Codespace, 16, "invalid request")
+	ErrInsufficientGas  = errorsmod.Register(Codespace, 17, "BlobTx gas limit below what its size and blobs cost")
 )
