@@ -1,0 +1,285 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/farolnet/farol/spn/exec"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Config configures an Engine. ChainID and Limits are consensus parameters.
+type Config struct {
+	ChainID uint64
+	// Limits bound uploaded modules; the zero value means DefaultLimits().
+	Limits Limits
+	// CacheDir, if set, holds wazero's on-disk compilation cache: a module is compiled
+	// to machine code once per node, not once per process start.
+	CacheDir string
+	// MaxCallDepth bounds nested contract calls; 0 means DefaultCallDepth.
+	MaxCallDepth int
+}
+
+// Engine executes blocks of Wasm SPN transactions. It is safe for concurrent use.
+type Engine struct {
+	cfg      Config
+	lim      Limits
+	maxDepth int
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	modCfg   wazero.ModuleConfig
+
+	mu       sync.Mutex
+	compiled map[[32]byte]*compiledCode
+}
+
+type compiledCode struct {
+	once     sync.Once
+	mod      wazero.CompiledModule
+	err      error
+	hasInit  bool
+	hasStart bool
+	pages    uint32
+}
+
+// New returns an Engine with wazero's compiler engine and the host modules registered.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	lim := cfg.Limits
+	if lim == (Limits{}) {
+		lim = DefaultLimits()
+	}
+	e := &Engine{cfg: cfg, lim: lim, maxDepth: cfg.MaxCallDepth, compiled: map[[32]byte]*compiledCode{}}
+	if e.maxDepth <= 0 {
+		e.maxDepth = DefaultCallDepth
+	}
+	rc := wazero.NewRuntimeConfigCompiler().
+		WithCoreFeatures(api.CoreFeaturesV2).
+		WithMemoryLimitPages(lim.MaxMemoryPages).
+		WithCloseOnContextDone(true). // a safety net for a stuck node, never the gas mechanism
+		WithDebugInfoEnabled(false)
+	if cfg.CacheDir != "" {
+		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("wasm: compilation cache: %w", err)
+		}
+		e.cache = c
+		rc = rc.WithCompilationCache(c)
+	}
+	e.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if err := registerHost(ctx, e.rt); err != nil {
+		e.rt.Close(ctx)
+		return nil, err
+	}
+	e.modCfg = wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	return e, nil
+}
+
+// Close releases the runtime and compiled modules.
+func (e *Engine) Close(ctx context.Context) error {
+	err := e.rt.Close(ctx)
+	if e.cache != nil {
+		e.cache.Close(ctx)
+	}
+	return err
+}
+
+// Limits returns the engine's module limits.
+func (e *Engine) Limits() Limits { return e.lim }
+
+// compile returns the compiled module of an instrumented module, compiling it once.
+func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
+	e.mu.Lock()
+	c, ok := e.compiled[hash]
+	if !ok {
+		c = &compiledCode{}
+		e.compiled[hash] = c
+	}
+	e.mu.Unlock()
+	c.once.Do(func() {
+		m, err := e.rt.CompileModule(context.Background(), code)
+		if err != nil {
+			c.err = errorf(ErrCompile, "%v", err)
+			return
+		}
+		c.mod = m
+		fns := m.ExportedFunctions()
+		_, c.hasInit = fns["instantiate"]
+		_, c.hasStart = fns["_initialize"]
+		for _, mem := range m.ExportedMemories() {
+			c.pages = mem.Min()
+		}
+		for _, mem := range m.ImportedMemories() {
+			c.pages = mem.Min()
+		}
+	})
+	if c.err != nil {
+		// keep failures out of the cache: a later upload of the same hash fails again
+		e.mu.Lock()
+		if e.compiled[hash] == c {
+			delete(e.compiled, hash)
+		}
+		e.mu.Unlock()
+	}
+	return c, c.err
+}
+
+// load returns the compiled code of a code hash, reading the code from state on a miss.
+func (e *Engine) load(st *txState, hash [32]byte) (*compiledCode, error) {
+	e.mu.Lock()
+	c, ok := e.compiled[hash]
+	e.mu.Unlock()
+	if ok && c.mod != nil {
+		return c, nil
+	}
+	code, err := st.get(CodeKey(hash))
+	if err != nil {
+		return nil, err
+	}
+	if code == nil {
+		return nil, errorf(ErrUnknownCode, "%x", hash)
+	}
+	return e.compile(hash, code)
+}
+
+// Upload validates, instruments and compiles code outside a transaction (genesis,
+// tests) and returns its info; the caller stores Code under CodeKey(Hash).
+func (e *Engine) Upload(code []byte) (*CodeInfo, error) {
+	info, err := Instrument(code, e.lim)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.compile(info.Hash, info.Code); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// Status is the outcome of a transaction or of a contract call.
+type Status uint8
+
+// Statuses. The host "call" function returns them to the calling contract too.
+const (
+	StatusOK           Status = 0
+	StatusReverted     Status = 1 // the contract called revert
+	StatusOutOfGas     Status = 2
+	StatusTrap         Status = 3 // a Wasm trap, a host-call misuse, call depth, proc_exit
+	StatusInvalidCode  Status = 4 // upload refused
+	StatusNoContract   Status = 5
+	StatusInsufficient Status = 6 // value transfer with too low a balance
+	StatusCallDepth    Status = 7 // nested call refused: too deep
+	StatusInvalidTx    Status = 8 // not executed: bad nonce, chain id, funds, gas (no state change)
+)
+
+var statusNames = [...]string{"ok", "reverted", "out of gas", "trap", "invalid code", "no contract", "insufficient balance", "call depth", "invalid transaction"}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("status(%d)", uint8(s))
+}
+
+// callResult is what one contract call produced.
+type callResult struct {
+	status  Status
+	gasUsed uint64
+	ret     []byte
+	err     error // why (not part of consensus)
+}
+
+// call runs contract `to`'s "call" export: value must already be moved by the caller
+// (call moves it) and st reverted by the caller on failure.
+func (ev *env) call(caller, to Address, value exec.U256, input []byte, gas uint64, depth int, readOnly bool) callResult {
+	if ok, err := ev.st.move(caller, to, value); err != nil {
+		ev.fatal = err
+		return callResult{status: StatusTrap}
+	} else if !ok {
+		return callResult{status: StatusInsufficient, err: ErrInsufficient}
+	}
+	h, err := ev.st.get(ContractKey(to))
+	if err != nil {
+		ev.fatal = err
+		return callResult{status: StatusTrap}
+	}
+	if len(h) != 32 {
+		if value.IsZero() || len(input) > 0 {
+			return callResult{status: StatusNoContract, err: errorf(ErrNoContract, "%x", to)}
+		}
+		return callResult{status: StatusOK} // plain value transfer to an account
+	}
+	c, err := ev.e.load(ev.st, [32]byte(h))
+	if err != nil {
+		if errors.Is(err, ErrUnknownCode) || errors.Is(err, ErrCompile) {
+			return callResult{status: StatusTrap, err: err}
+		}
+		ev.fatal = err
+		return callResult{status: StatusTrap}
+	}
+	return ev.run(c, "call", caller, to, value, input, gas, depth, readOnly)
+}
+
+// run executes entry of a fresh instance of c with gas.
+func (ev *env) run(c *compiledCode, entry string, caller, self Address, value exec.U256, input []byte, gas uint64, depth int, readOnly bool) callResult {
+	cost := uint64(InstanceGas) + uint64(InstancePageGas)*uint64(c.pages)
+	if gas < cost {
+		return callResult{status: StatusOutOfGas, gasUsed: gas, err: ErrOutOfGas}
+	}
+	f := &frame{env: ev, caller: caller, self: self, value: value, input: input, depth: depth, readOnly: readOnly}
+	ctx := context.WithValue(ev.ctx, frameKey{}, f)
+	mod, err := ev.e.rt.InstantiateModule(ctx, c.mod, ev.e.modCfg)
+	if err != nil {
+		if ctx.Err() != nil {
+			ev.fatal = ctx.Err()
+		}
+		return callResult{status: StatusTrap, gasUsed: gas, err: errorf(ErrTrap, "instantiate: %v", err)}
+	}
+	defer mod.Close(ctx)
+	f.gas = mod.ExportedGlobal(gasGlobalExport).(api.MutableGlobal)
+	f.gas.Set(gas - cost)
+	if c.hasStart {
+		_, err = mod.ExportedFunction("_initialize").Call(ctx)
+	}
+	if err == nil {
+		_, err = mod.ExportedFunction(entry).Call(ctx)
+	}
+	left := int64(f.gas.Get())
+	res := callResult{gasUsed: gas, ret: f.ret}
+	if left >= 0 {
+		res.gasUsed = gas - uint64(left)
+	}
+	switch {
+	case ev.fatal != nil:
+		res.status = StatusTrap
+	case err == nil:
+		res.status = StatusOK
+	case ctx.Err() != nil:
+		ev.fatal = ctx.Err()
+		res.status = StatusTrap
+	case left < 0:
+		res.status, res.err, res.gasUsed = StatusOutOfGas, ErrOutOfGas, gas
+	case f.reverted:
+		res.status, res.err = StatusReverted, ErrReverted
+	default:
+		res.status, res.err = StatusTrap, errorf(ErrTrap, "%v", firstLine(err))
+		if d := mod.ExportedGlobal(depthGlobalExport); d != nil && uint32(d.Get()) > ev.e.lim.MaxFrames {
+			res.err = errorf(ErrCallDepth, "more than %d nested Wasm calls", ev.e.lim.MaxFrames)
+		}
+	}
+	if res.status != StatusOK && res.status != StatusReverted {
+		res.ret = nil
+	}
+	return res
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

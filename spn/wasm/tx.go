@@ -1,0 +1,200 @@
+package wasm
+
+import (
+	"encoding/binary"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/farolnet/farol/spn/exec"
+)
+
+// Address is an account or contract address: the last 20 bytes of the keccak256 of
+// the uncompressed secp256k1 public key (as in Ethereum), or of a contract's creation
+// data (ContractAddress).
+type Address [20]byte
+
+// TxKind is what a transaction does.
+type TxKind uint8
+
+// Transaction kinds.
+const (
+	TxTransfer    TxKind = 1 // move Value of the native token to To
+	TxUpload      TxKind = 2 // upload Data as contract code; its code hash is sha256(Data)
+	TxInstantiate TxKind = 3 // create a contract of CodeHash, run "instantiate" with Data
+	TxCall        TxKind = 4 // run "call" of contract To with input Data and Value attached
+)
+
+// TxVersion is the first byte of every encoded transaction.
+const TxVersion = 1
+
+// MaxTxData bounds a transaction's Data (and so an uploaded module).
+const MaxTxData = 4 << 20
+
+const txFixedLen = 1 + 1 + 4*8 + 20 + 32 + 32 + 4 // up to and including the data length
+const sigLen = 65
+
+// Tx is a signed transaction. Its canonical encoding (Encode, DecodeTx) is
+//
+//	version(1)=1 | kind(1) | chain id(8) | nonce(8) | gas limit(8) | gas price(8) |
+//	to(20) | value(32) | code hash(32) | len(data)(4) | data | signature(65)
+//
+// integers big-endian; the signature is r(32) | s(32) | v(1) over
+// SigningHash. Fields a kind does not use must be zero.
+type Tx struct {
+	Kind     TxKind
+	ChainID  uint64
+	Nonce    uint64
+	GasLimit uint64
+	GasPrice uint64 // fee per unit of gas, in the native token's smallest unit
+	To       Address
+	Value    exec.U256
+	CodeHash [32]byte
+	Data     []byte
+	Sig      [sigLen]byte
+}
+
+// Encode returns the canonical encoding of tx.
+func (tx *Tx) Encode() []byte {
+	b := make([]byte, 0, txFixedLen+len(tx.Data)+sigLen)
+	b = tx.appendUnsigned(b)
+	return append(b, tx.Sig[:]...)
+}
+
+func (tx *Tx) appendUnsigned(b []byte) []byte {
+	b = append(b, TxVersion, byte(tx.Kind))
+	b = binary.BigEndian.AppendUint64(b, tx.ChainID)
+	b = binary.BigEndian.AppendUint64(b, tx.Nonce)
+	b = binary.BigEndian.AppendUint64(b, tx.GasLimit)
+	b = binary.BigEndian.AppendUint64(b, tx.GasPrice)
+	b = append(b, tx.To[:]...)
+	var v [32]byte
+	tx.Value.PutBytes32(v[:])
+	b = append(b, v[:]...)
+	b = append(b, tx.CodeHash[:]...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(tx.Data)))
+	return append(b, tx.Data...)
+}
+
+var txDomain = []byte("farol/wasm/tx/v1")
+
+// SigningHash is keccak256("farol/wasm/tx/v1" | encoding without the signature).
+func (tx *Tx) SigningHash() [32]byte {
+	var h [32]byte
+	copy(h[:], crypto.Keccak256(txDomain, tx.appendUnsigned(nil)))
+	return h
+}
+
+// Sign sets tx.Sig with key.
+func (tx *Tx) Sign(key []byte) error {
+	k, err := crypto.ToECDSA(key)
+	if err != nil {
+		return errorf(ErrSignature, "%v", err)
+	}
+	h := tx.SigningHash()
+	s, err := crypto.Sign(h[:], k)
+	if err != nil {
+		return errorf(ErrSignature, "%v", err)
+	}
+	copy(tx.Sig[:], s)
+	return nil
+}
+
+// Sender recovers the signer's address.
+func (tx *Tx) Sender() (Address, error) {
+	h := tx.SigningHash()
+	return recoverAddress(h[:], tx.Sig[:])
+}
+
+func recoverAddress(hash, sig []byte) (Address, error) {
+	var a Address
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64])
+	if sig[64] > 1 || !crypto.ValidateSignatureValues(sig[64], r, s, true) {
+		return a, errorf(ErrSignature, "signature values out of range")
+	}
+	pub, err := crypto.Ecrecover(hash, sig)
+	if err != nil {
+		return a, errorf(ErrSignature, "%v", err)
+	}
+	copy(a[:], crypto.Keccak256(pub[1:])[12:])
+	return a, nil
+}
+
+// AddressOf returns the address of a secp256k1 private key.
+func AddressOf(key []byte) (Address, error) {
+	k, err := crypto.ToECDSA(key)
+	if err != nil {
+		return Address{}, errorf(ErrSignature, "%v", err)
+	}
+	var a Address
+	copy(a[:], crypto.PubkeyToAddress(k.PublicKey).Bytes())
+	return a, nil
+}
+
+// DecodeTx decodes the canonical encoding strictly: exact length, known version and
+// kind, unused fields zero, signature values in range (low s, v in {0,1}). It does
+// not recover the sender.
+func DecodeTx(b []byte) (*Tx, error) {
+	if len(b) < txFixedLen+sigLen {
+		return nil, errorf(ErrTxEncoding, "%d bytes, at least %d", len(b), txFixedLen+sigLen)
+	}
+	if b[0] != TxVersion {
+		return nil, errorf(ErrTxEncoding, "version %d", b[0])
+	}
+	tx := &Tx{Kind: TxKind(b[1])}
+	p := 2
+	u64 := func() uint64 { v := binary.BigEndian.Uint64(b[p:]); p += 8; return v }
+	tx.ChainID, tx.Nonce, tx.GasLimit, tx.GasPrice = u64(), u64(), u64(), u64()
+	p += copy(tx.To[:], b[p:])
+	v, _ := exec.U256FromBytes(b[p : p+32])
+	tx.Value = v
+	p += 32
+	p += copy(tx.CodeHash[:], b[p:])
+	n := binary.BigEndian.Uint32(b[p:])
+	p += 4
+	if n > MaxTxData {
+		return nil, errorf(ErrTxEncoding, "data of %d bytes, at most %d", n, MaxTxData)
+	}
+	if uint64(len(b)) != uint64(p)+uint64(n)+sigLen {
+		return nil, errorf(ErrTxEncoding, "length %d, want %d", len(b), uint64(p)+uint64(n)+sigLen)
+	}
+	if n > 0 {
+		tx.Data = append([]byte(nil), b[p:p+int(n)]...)
+	}
+	p += int(n)
+	copy(tx.Sig[:], b[p:])
+	var zeroA Address
+	var zeroH [32]byte
+	switch tx.Kind {
+	case TxTransfer:
+		if tx.CodeHash != zeroH || len(tx.Data) != 0 {
+			return nil, errorf(ErrTxEncoding, "transfer with code hash or data")
+		}
+	case TxUpload:
+		if tx.To != zeroA || !tx.Value.IsZero() || tx.CodeHash != zeroH || len(tx.Data) == 0 {
+			return nil, errorf(ErrTxEncoding, "upload carries only data")
+		}
+	case TxInstantiate:
+		if tx.To != zeroA || tx.CodeHash == zeroH {
+			return nil, errorf(ErrTxEncoding, "instantiate needs a code hash and no recipient")
+		}
+	case TxCall:
+		if tx.CodeHash != zeroH {
+			return nil, errorf(ErrTxEncoding, "call with a code hash")
+		}
+	default:
+		return nil, errorf(ErrTxEncoding, "kind %d", tx.Kind)
+	}
+	r, s := new(big.Int).SetBytes(tx.Sig[:32]), new(big.Int).SetBytes(tx.Sig[32:64])
+	if tx.Sig[64] > 1 || !crypto.ValidateSignatureValues(tx.Sig[64], r, s, true) {
+		return nil, errorf(ErrSignature, "signature values out of range")
+	}
+	return tx, nil
+}
+
+// ContractAddress is the address of the contract that sender creates with a
+// transaction of this nonce: keccak256("farol/wasm/contract" | sender | nonce)[12:].
+func ContractAddress(sender Address, nonce uint64) Address {
+	var a Address
+	copy(a[:], crypto.Keccak256([]byte("farol/wasm/contract"), sender[:], binary.BigEndian.AppendUint64(nil, nonce))[12:])
+	return a
+}
