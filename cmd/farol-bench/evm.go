@@ -10,11 +10,14 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/farolnet/farol/spn/evm"
 	"github.com/farolnet/farol/spn/evm/evmtest"
@@ -50,11 +53,72 @@ type evmEngRun struct {
 }
 
 type evmReport struct {
-	Command   string   `json:"command"`
-	GoVersion string   `json:"go_version"`
-	NumCPU    int      `json:"num_cpu"`
-	LoadAvg   string   `json:"loadavg_before"`
-	Rows      []evmRow `json:"rows"`
+	Command   string       `json:"command"`
+	GoVersion string       `json:"go_version"`
+	NumCPU    int          `json:"num_cpu"`
+	LoadAvg   string       `json:"loadavg_before"`
+	Rows      []evmRow     `json:"rows"`
+	Scaling   []scalingRow `json:"scaling,omitempty"`
+}
+
+// scalingRow is the speedup of a CPU kernel run by 2 goroutines over 1 (same total work).
+type scalingRow struct {
+	Kernel  string  `json:"kernel"`
+	Speedup float64 `json:"speedup_2_over_1"`
+}
+
+// measureScaling tells how much a second goroutine adds on this machine for the
+// kernels the EVM workloads spend their time in (median of runs).
+func measureScaling(runs int) []scalingRow {
+	hash := crypto.Keccak256([]byte("farol"))
+	key, _ := crypto.ToECDSA(hash)
+	sig, _ := crypto.Sign(hash, key)
+	buf := make([]byte, 136)
+	var sink atomic.Uint64
+	kernels := []struct {
+		name string
+		n    int
+		f    func()
+	}{
+		{"keccak256 (136 B)", 200_000, func() { sink.Add(uint64(crypto.Keccak256(buf)[0])) }},
+		{"ecrecover (secp256k1, cgo)", 3_000, func() { p, _ := crypto.Ecrecover(hash, sig); sink.Add(uint64(p[1])) }},
+		{"multiply-add chain", 2_000_000, func() {
+			x := sink.Load()
+			for i := 0; i < 50; i++ {
+				x = x*6364136223846793005 + 1442695040888963407
+			}
+			sink.Store(x)
+		}},
+	}
+	var rows []scalingRow
+	for _, k := range kernels {
+		var r1, r2 []time.Duration
+		for r := 0; r < runs; r++ {
+			for _, g := range []int{1, 2} {
+				start := time.Now()
+				var wg sync.WaitGroup
+				for range g {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for i := 0; i < k.n/g; i++ {
+							k.f()
+						}
+					}()
+				}
+				wg.Wait()
+				if g == 1 {
+					r1 = append(r1, time.Since(start))
+				} else {
+					r2 = append(r2, time.Since(start))
+				}
+			}
+		}
+		m1, _ := median(r1)
+		m2, _ := median(r2)
+		rows = append(rows, scalingRow{Kernel: k.name, Speedup: float64(m1) / float64(m2)})
+	}
+	return rows
 }
 
 func runEVM(args []string, stdout, stderr io.Writer) error {
@@ -67,6 +131,7 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 		workers   = fs.String("workers", "1,2", "spn/evm worker counts (comma-separated)")
 		runs      = fs.Int("runs", 3, "runs per measurement (median reported)")
 		seed      = fs.Int64("seed", 1, "workload seed")
+		scaling   = fs.Bool("scaling", false, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -80,6 +145,9 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 		GoVersion: runtime.Version(),
 		NumCPU:    runtime.NumCPU(),
 		LoadAvg:   loadavg(),
+	}
+	if *scaling {
+		report.Scaling = measureScaling(*runs)
 	}
 	for _, name := range strings.Split(*workloads, ",") {
 		row, err := measureEVM(strings.TrimSpace(name), uint64(*mgas)*1_000_000, ws, *runs, *seed)
@@ -105,7 +173,13 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(tw, "\t\t\tspn/evm w=%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.3f\t%.0f|%.0f|%.0f\t%s\t\t\n", e.Workers, e.MS, e.MgasPerS, e.TxPerS, e.AllocsPerTx, e.Speedup, e.AbortPerTx, e.SendersMS, e.ExecMS, e.CommitMS, e.Mode)
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, sc := range report.Scaling {
+		fmt.Fprintf(stdout, "scaling 2 vs 1 goroutines: %-28s %.2fx\n", sc.Kernel, sc.Speedup)
+	}
+	return nil
 }
 
 // timed runs f and returns its duration and the heap allocations it made.

@@ -34,10 +34,6 @@ func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, wr
 	if err != nil {
 		return common.Hash{}, fmt.Errorf("%w: open %x: %w", ErrState, parent, err)
 	}
-	// go-ethereum's trie prefetcher resolves the trie paths of the accounts and slots
-	// below in background goroutines while they are applied, as block import does.
-	sdb.StartPrefetcher("farol-evm-commit", nil, nil)
-	defer sdb.StopPrefetcher()
 	accounts := make(map[common.Address]*accountWrites)
 	codes := make(map[common.Hash][]byte)
 	get := func(a common.Address) *accountWrites {
