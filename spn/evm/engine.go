@@ -299,7 +299,7 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 	run.msgs, run.msgErrs = e.recoverSenders(block, workers)
 	senders := time.Since(start)
 
-	base, err := e.baseStorage(parent)
+	base, err := e.baseStorage(parent, len(block.Txs))
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -24,12 +24,18 @@ type baseStorage struct {
 	slots    map[slotID]common.Hash
 }
 
-func (e *Engine) baseStorage(root common.Hash) (*baseStorage, error) {
+func (e *Engine) baseStorage(root common.Hash, txs int) (*baseStorage, error) {
 	r, err := e.db.Reader(root)
 	if err != nil {
 		return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
 	}
-	return &baseStorage{reader: r, accounts: make(map[common.Address]*types.StateAccount), slots: make(map[slotID]common.Hash)}, nil
+	// Sized for about three accounts and three slots per transaction, so that the maps
+	// do not rehash while the block runs.
+	return &baseStorage{
+		reader:   r,
+		accounts: make(map[common.Address]*types.StateAccount, 3*txs),
+		slots:    make(map[slotID]common.Hash, 3*txs),
+	}, nil
 }
 
 func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) {
