@@ -1,0 +1,16 @@
+#!/bin/sh
+# Builds the example contracts into spn/wasm/testdata (committed, so `go test` needs
+# neither node nor this script). Run from this directory after `npm ci`.
+set -eu
+OUT=../../testdata
+mkdir -p "$OUT"
+for c in counter token amm; do
+  npx asc "assembly/examples/$c.ts" \
+    --outFile "$OUT/as_$c.wasm" \
+    --runtime stub --optimizeLevel 3 --shrinkLevel 0 --noAssert \
+    --exportStart _initialize --use abort=assembly/farol/farolAbort
+done
+# Hostile test modules (text format, assembled with binaryen's wasm-as).
+for w in ../../testdata/hostile/*.wat; do
+  npx wasm-as "$w" -o "${w%.wat}.wasm" --enable-bulk-memory --enable-sign-ext --enable-simd --enable-threads
+done

@@ -1,0 +1,3 @@
+(module
+  (import "env" "now" (func $now (result i64)))
+  (func (export "call") (drop (call $now))))

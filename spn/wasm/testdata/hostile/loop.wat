@@ -1,0 +1,4 @@
+;; call() never returns: must end out of gas.
+(module
+  (memory 1)
+  (func (export "call") (loop $l (br $l))))
