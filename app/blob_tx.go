@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+
 	errorsmod "cosmossdk.io/errors"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -93,4 +95,44 @@ func (app *FarolApp) blockTxParams(ctx sdk.Context) (datypes.Params, uint64, err
 		return datypes.Params{}, 0, err
 	}
 	return params, app.AccountKeeper.GetParams(ctx).TxSizeCostPerByte, nil
+}
+
+// anteRunner runs the ante handlers over a block's transactions in block
+// order, on a branch of the proposal's state that is never committed: a
+// transaction's ante changes (fee, sequence) are kept for the next only if
+// it passes. PrepareProposal drops what fails; ProcessProposal rejects a
+// block with any failure, so no proposer can put blobs in a square with a
+// transaction that cannot even pay for itself (bad signature, sequence or
+// fee), as celestia-app does.
+type anteRunner struct {
+	app *FarolApp
+	ctx sdk.Context
+}
+
+func (app *FarolApp) newAnteRunner(ctx sdk.Context) *anteRunner {
+	branch, _ := ctx.CacheContext()
+	return &anteRunner{app: app, ctx: branch}
+}
+
+// run checks raw and keeps its ante changes if it passes. It never panics.
+func (r *anteRunner) run(raw []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("ante handler panicked: %v", p)
+		}
+	}()
+	tx, err := r.app.TxDecode(raw)
+	if err != nil {
+		return err
+	}
+	handler := r.app.AnteHandler()
+	if handler == nil {
+		return nil
+	}
+	txCtx, write := r.ctx.CacheContext()
+	if _, err := handler(txCtx.WithTxBytes(raw), tx, false); err != nil {
+		return err
+	}
+	write()
+	return nil
 }

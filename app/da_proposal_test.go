@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	mathrand "math/rand"
 	"math/rand/v2"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
@@ -28,9 +30,14 @@ import (
 
 const daChainID = "farol-da-test"
 
+// numAccounts is how many funded accounts daApp creates; txGen signs each
+// transaction of a block with a different one, so sequences never clash.
+const numAccounts = 48
+
 // daApp is an app past its first block, with small squares (max 16 wide) so
-// that tests reach the limits quickly.
-func daApp(t *testing.T) *app.FarolApp {
+// that tests reach the limits quickly, and numAccounts funded accounts whose
+// keys it returns.
+func daApp(t *testing.T) (*app.FarolApp, []cryptotypes.PrivKey) {
 	t.Helper()
 	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.EmptyAppOptions{}, baseapp.SetChainID(daChainID))
 	cdc := a.AppCodec()
@@ -38,10 +45,19 @@ func daApp(t *testing.T) *app.FarolApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv := secp256k1.GenPrivKey()
-	acc := authtypes.NewBaseAccount(priv.PubKey().Address().Bytes(), priv.PubKey(), 0, 0)
-	genesis, err := simtestutil.GenesisStateWithValSet(cdc, a.DefaultGenesis(), valSet, []authtypes.GenesisAccount{acc},
-		banktypes.Balance{Address: acc.GetAddress().String(), Coins: sdk.NewCoins(sdk.NewCoin(app.BondDenom, sdkmath.NewInt(1e12)))})
+	var (
+		keys     []cryptotypes.PrivKey
+		accs     []authtypes.GenesisAccount
+		balances []banktypes.Balance
+	)
+	for range numAccounts {
+		priv := secp256k1.GenPrivKey()
+		acc := authtypes.NewBaseAccount(priv.PubKey().Address().Bytes(), priv.PubKey(), 0, 0)
+		keys, accs = append(keys, priv), append(accs, acc)
+		balances = append(balances, banktypes.Balance{Address: acc.GetAddress().String(),
+			Coins: sdk.NewCoins(sdk.NewCoin(app.BondDenom, sdkmath.NewInt(1e12)))})
+	}
+	genesis, err := simtestutil.GenesisStateWithValSet(cdc, a.DefaultGenesis(), valSet, accs, balances...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +76,7 @@ func daApp(t *testing.T) *app.FarolApp {
 		t.Fatal(err)
 	}
 	finalize(t, a, 1, nil)
-	return a
+	return a, keys
 }
 
 func finalize(t *testing.T, a *app.FarolApp, height int64, txs [][]byte) {
@@ -73,26 +89,57 @@ func finalize(t *testing.T, a *app.FarolApp, height int64, txs [][]byte) {
 	}
 }
 
-// txGen builds (unsigned: the proposal rules do not check signatures)
-// transactions of every kind a proposer may meet.
+// txGen builds signed transactions of every kind a proposer may meet. Each
+// message gets a fresh signer (round robin over the funded accounts), and
+// its transaction is signed by that account at its committed sequence.
 type txGen struct {
-	t      *testing.T
-	a      *app.FarolApp
-	rng    *rand.Rand
-	signer sdk.AccAddress
+	t    *testing.T
+	a    *app.FarolApp
+	rng  *rand.Rand
+	keys map[string]cryptotypes.PrivKey
+	addr []sdk.AccAddress
+	next int
 }
 
-func newTxGen(t *testing.T, a *app.FarolApp, seed uint64) *txGen {
-	return &txGen{t: t, a: a, rng: rand.New(rand.NewPCG(seed, seed+1)), signer: sdk.AccAddress(bytes.Repeat([]byte{9}, 20))}
+func newTxGen(t *testing.T, a *app.FarolApp, keys []cryptotypes.PrivKey, seed uint64) *txGen {
+	g := &txGen{t: t, a: a, rng: rand.New(rand.NewPCG(seed, seed+1)), keys: map[string]cryptotypes.PrivKey{}}
+	for _, k := range keys {
+		addr := sdk.AccAddress(k.PubKey().Address())
+		g.keys[addr.String()] = k
+		g.addr = append(g.addr, addr)
+	}
+	return g
 }
 
-func (g *txGen) encode(msgs ...sdk.Msg) []byte {
-	b := g.a.TxConfig().NewTxBuilder()
-	if err := b.SetMsgs(msgs...); err != nil {
+// fresh returns the next signer.
+func (g *txGen) fresh() sdk.AccAddress {
+	a := g.addr[g.next%len(g.addr)]
+	g.next++
+	return a
+}
+
+func (g *txGen) encode(msgs ...sdk.Msg) []byte { return g.encodeGas(10_000_000, msgs...) }
+
+// encodeGas signs msgs with the key of the first message's signer.
+func (g *txGen) encodeGas(gas uint64, msgs ...sdk.Msg) []byte {
+	var signer string
+	switch m := msgs[0].(type) {
+	case *datypes.MsgPayForBlobs:
+		signer = m.Signer
+	case *banktypes.MsgSend:
+		signer = m.FromAddress
+	default:
+		g.t.Fatalf("no signer for %T", m)
+	}
+	priv := g.keys[signer]
+	ctx := g.a.NewUncachedContext(false, g.a.NewContext(true).BlockHeader())
+	acc := g.a.AccountKeeper.GetAccount(ctx, sdk.AccAddress(priv.PubKey().Address()))
+	tx, err := simtestutil.GenSignedMockTx(mathrand.New(mathrand.NewSource(int64(g.next))), g.a.TxConfig(), msgs,
+		sdk.NewCoins(), gas, daChainID, []uint64{acc.GetAccountNumber()}, []uint64{acc.GetSequence()}, priv)
+	if err != nil {
 		g.t.Fatal(err)
 	}
-	b.SetGasLimit(10_000_000)
-	bz, err := g.a.TxConfig().TxEncoder()(b.GetTx())
+	bz, err := g.a.TxConfig().TxEncoder()(tx)
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -101,7 +148,7 @@ func (g *txGen) encode(msgs ...sdk.Msg) []byte {
 
 func (g *txGen) send() []byte {
 	amt := sdk.NewCoins(sdk.NewCoin(app.BondDenom, sdkmath.NewInt(1+g.rng.Int64N(1000))))
-	return g.encode(banktypes.NewMsgSend(g.signer, sdk.AccAddress(bytes.Repeat([]byte{byte(g.rng.IntN(256))}, 20)), amt))
+	return g.encode(banktypes.NewMsgSend(g.fresh(), sdk.AccAddress(bytes.Repeat([]byte{byte(g.rng.IntN(256))}, 20)), amt))
 }
 
 func (g *txGen) blob(size int, nsID byte) *share.Blob {
@@ -118,7 +165,7 @@ func (g *txGen) blob(size int, nsID byte) *share.Blob {
 }
 
 func (g *txGen) pfb(blobs ...*share.Blob) *datypes.MsgPayForBlobs {
-	m := &datypes.MsgPayForBlobs{Signer: g.signer.String()}
+	m := &datypes.MsgPayForBlobs{Signer: g.fresh().String()}
 	for _, b := range blobs {
 		c, err := square.Commitment(b)
 		if err != nil {
@@ -195,9 +242,10 @@ func process(t *testing.T, a *app.FarolApp, height int64, txs [][]byte) abci.Res
 // builds from a random mix of regular, blob and invalid transactions is
 // accepted by ProcessProposal, carries no invalid transaction, and commits.
 func TestPrepareProposalAcceptedByProcessProposal(t *testing.T) {
-	a := daApp(t)
-	g := newTxGen(t, a, 42)
+	a, keys := daApp(t)
+	g := newTxGen(t, a, keys, 42)
 	height := int64(2)
+	included, blobTxs := 0, 0
 	for iter := range 25 {
 		var txs [][]byte
 		invalid := map[string]bool{}
@@ -221,17 +269,24 @@ func TestPrepareProposalAcceptedByProcessProposal(t *testing.T) {
 			if invalid[string(b)] {
 				t.Fatalf("iter %d: invalid tx in prepared block", iter)
 			}
+			if _, isBlob, _ := square.UnmarshalBlobTx(b); isBlob {
+				blobTxs++
+			}
 		}
+		included += len(block)
 		finalize(t, a, height, block)
 		height++
+	}
+	if included < 100 || blobTxs < 50 {
+		t.Fatalf("only %d transactions (%d BlobTxs) included in 25 blocks", included, blobTxs)
 	}
 }
 
 // TestProcessProposalRejectsMaliciousProposer: blocks PrepareProposal would
 // not build are rejected.
 func TestProcessProposalRejectsMaliciousProposer(t *testing.T) {
-	a := daApp(t)
-	g := newTxGen(t, a, 7)
+	a, keys := daApp(t)
+	g := newTxGen(t, a, keys, 7)
 	b1, b2 := g.blob(2000, 5), g.blob(700, 2)
 	good := [][]byte{g.send(), g.wrap(g.pfb(b1, b2), b1, b2)}
 	if st := process(t, a, 2, good); st != abci.ResponseProcessProposal_ACCEPT {
@@ -248,23 +303,27 @@ func TestProcessProposalRejectsMaliciousProposer(t *testing.T) {
 		return txs
 	}
 	lowGas := func() []byte {
-		tb := g.a.TxConfig().NewTxBuilder()
-		if err := tb.SetMsgs(g.pfb(b1)); err != nil {
-			t.Fatal(err)
-		}
-		tb.SetGasLimit(20_000) // below 10/byte of the BlobTx + 8/byte of the blob
-		inner, err := g.a.TxConfig().TxEncoder()(tb.GetTx())
+		// below 10/byte of the BlobTx + 8/byte of the blob
+		raw, err := tx.MarshalBlobTx(g.encodeGas(20_000, g.pfb(b1)), b1)
 		if err != nil {
 			t.Fatal(err)
 		}
+		return raw
+	}
+	badSig := func() []byte {
+		inner := g.encode(g.pfb(b1))
+		inner[len(inner)-1] ^= 1 // the signature is the last field of TxRaw
 		raw, err := tx.MarshalBlobTx(inner, b1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return raw
 	}
+	dup := g.wrap(g.pfb(b2), b2)
 	cases := map[string][][]byte{
 		"gas below blob cost": {lowGas()},
+		"bad signature":       {badSig()},
+		"sequence reused":     {dup, dup},
 		"dropped blob":        {g.wrap(g.pfb(b1, b2), b1)},
 		"wrong commitment":    {g.wrap(wrongCommitment, b1)},
 		"regular after blob":  {g.wrap(g.pfb(b1), b1), g.send()},
@@ -283,7 +342,9 @@ func TestProcessProposalRejectsMaliciousProposer(t *testing.T) {
 		}
 	}
 	// a BlobTx whose inner tx carries the PFB and a bank send
-	two, err := tx.MarshalBlobTx(g.encode(g.pfb(b1), banktypes.NewMsgSend(g.signer, g.signer, nil)), b1)
+	p1 := g.pfb(b1)
+	from := sdk.MustAccAddressFromBech32(p1.Signer)
+	two, err := tx.MarshalBlobTx(g.encode(p1, banktypes.NewMsgSend(from, from, sdk.NewCoins(sdk.NewInt64Coin(app.BondDenom, 1)))), b1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,8 +364,8 @@ func TestProcessProposalRejectsMaliciousProposer(t *testing.T) {
 // proven against the stored data root; samples verify; squares are pruned
 // after the retention window.
 func TestBlobsStoredAndProven(t *testing.T) {
-	a := daApp(t)
-	g := newTxGen(t, a, 99)
+	a, keys := daApp(t)
+	g := newTxGen(t, a, keys, 99)
 	b1, b2, b3 := g.blob(5000, 8), g.blob(100, 8), g.blob(30_000, 1)
 	block := prepare(t, a, 2, [][]byte{g.wrap(g.pfb(b1, b2), b1, b2), g.send(), g.wrap(g.pfb(b3), b3)})
 	if len(block) != 3 {
@@ -335,8 +396,8 @@ func TestBlobsStoredAndProven(t *testing.T) {
 		if !bytes.Equal(got.Blob.Data, b.Data()) {
 			t.Fatal("blob data differs")
 		}
-		if got.Blob.Paid {
-			t.Fatal("blob of an unsigned (failed) transaction marked paid")
+		if !got.Blob.Paid {
+			t.Fatal("blob of a successful transaction not marked paid")
 		}
 		pr, err := q.BlobProof(ctx, &datypes.QueryBlobProofRequest{Height: 2, Namespace: b.Namespace().Bytes(), Commitment: c})
 		if err != nil {

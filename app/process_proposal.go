@@ -17,8 +17,9 @@ var (
 // it: every transaction passes validateBlockTx (decodes; BlobTxs well formed
 // with blobs matching their MsgPayForBlobs; no MsgPayForBlobs outside a
 // BlobTx) and the block lays out into a square of at most max_square_size
-// with every regular transaction before every BlobTx. It never returns an
-// error: a bad block is rejected.
+// with every regular transaction before every BlobTx, and every transaction
+// passes the ante handlers in block order (signature, sequence, fee). It
+// never returns an error: a bad block is rejected.
 func (app *FarolApp) ProcessProposalHandler(ctx sdk.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	params, txSizeCost, err := app.blockTxParams(ctx)
 	if err != nil {
@@ -34,6 +35,13 @@ func (app *FarolApp) ProcessProposalHandler(ctx sdk.Context, req *abci.RequestPr
 	if _, err := square.Construct(req.Txs, int(params.MaxSquareSize)); err != nil {
 		app.Logger().Info("rejecting proposal", "height", req.Height, "err", err)
 		return reject, nil
+	}
+	ante := app.newAnteRunner(ctx)
+	for i, raw := range req.Txs {
+		if err := ante.run(raw); err != nil {
+			app.Logger().Info("rejecting proposal", "height", req.Height, "tx", i, "err", err)
+			return reject, nil
+		}
 	}
 	return accept, nil
 }
