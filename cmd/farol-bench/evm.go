@@ -35,7 +35,8 @@ type evmRow struct {
 }
 
 type evmRun struct {
-	MS          float64 `json:"ms"` // median, execution plus state root
+	MS          float64 `json:"ms"`         // median, execution plus state root
+	SpreadPc    float64 `json:"spread_pct"` // (max-min)/median of the runs
 	MgasPerS    float64 `json:"mgas_per_s"`
 	TxPerS      float64 `json:"tx_per_s"`
 	AllocsPerTx float64 `json:"allocs_per_tx"`
@@ -166,11 +167,11 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, load before: %s)\n", report.Command, report.GoVersion, report.NumCPU, report.LoadAvg)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\ttxs\tMgas\tengine\tms\tMgas/s\ttx/s\tallocs/tx\tspeedup\taborts/tx\tsenders|exec|commit ms\tmode\troots\t")
+	fmt.Fprintln(tw, "workload\ttxs\tMgas\tengine\tms\tspread%\tMgas/s\ttx/s\tallocs/tx\tspeedup\taborts/tx\tsenders|exec|commit ms\tmode\troots\t")
 	for _, r := range report.Rows {
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\tgeth\t%.0f\t%.0f\t%.0f\t%.0f\t1.00\t\t\t\t%v\t\n", r.Workload, r.Txs, r.Mgas, r.Geth.MS, r.Geth.MgasPerS, r.Geth.TxPerS, r.Geth.AllocsPerTx, r.RootsOK)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\tgeth\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t1.00\t\t\t\t%v\t\n", r.Workload, r.Txs, r.Mgas, r.Geth.MS, r.Geth.SpreadPc, r.Geth.MgasPerS, r.Geth.TxPerS, r.Geth.AllocsPerTx, r.RootsOK)
 		for _, e := range r.Engine {
-			fmt.Fprintf(tw, "\t\t\tspn/evm w=%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.3f\t%.0f|%.0f|%.0f\t%s\t\t\n", e.Workers, e.MS, e.MgasPerS, e.TxPerS, e.AllocsPerTx, e.Speedup, e.AbortPerTx, e.SendersMS, e.ExecMS, e.CommitMS, e.Mode)
+			fmt.Fprintf(tw, "\t\t\tspn/evm w=%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.3f\t%.0f|%.0f|%.0f\t%s\t\t\n", e.Workers, e.MS, e.SpreadPc, e.MgasPerS, e.TxPerS, e.AllocsPerTx, e.Speedup, e.AbortPerTx, e.SendersMS, e.ExecMS, e.CommitMS, e.Mode)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -209,42 +210,59 @@ func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*
 	block := &evm.Block{Header: h, Hash: h.Hash(), Txs: wl.Txs}
 	n := float64(len(wl.Txs))
 
+	// Warm the trie database's caches once so that no engine pays the cold start; this
+	// run also gives the reference root and gas.
+	gethRoot, receipts, err := wl.World.RunGeth(db, root, h, freshTxs(wl.Txs))
+	if err != nil {
+		return nil, fmt.Errorf("%s: geth: %w", name, err)
+	}
+	gasUsed := receipts[len(receipts)-1].CumulativeGasUsed
 	var (
 		gethTimes []time.Duration
 		gethAlloc uint64
-		gethRoot  common.Hash
-		gasUsed   uint64
 		engTimes  = make([][]time.Duration, len(workers))
 		engAlloc  = make([]uint64, len(workers))
 		engStats  = make([]exec.Stats, len(workers))
 		engTiming = make([]evm.Timing, len(workers))
 		rootsOK   = true
 	)
-	// Warm the trie database's caches once so that no engine pays the cold start.
-	if _, _, err := wl.World.RunGeth(db, root, h, wl.Txs); err != nil {
-		return nil, fmt.Errorf("%s: geth: %w", name, err)
+	// One run measures every engine; the order alternates from run to run (geth first,
+	// then last) so that drifting machine load does not favour one engine.
+	order := make([]int, 0, len(workers)+1) // -1 = stock geth, i = spn/evm with workers[i]
+	order = append(order, -1)
+	for i := range workers {
+		order = append(order, i)
 	}
 	for r := 0; r < runs; r++ {
-		var receipts []*types.Receipt
-		txs := freshTxs(wl.Txs)
-		d, a, err := timed(func() error {
-			var err error
-			gethRoot, receipts, err = wl.World.RunGeth(db, root, h, txs)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("%s: geth: %w", name, err)
-		}
-		gasUsed = receipts[len(receipts)-1].CumulativeGasUsed
-		gethTimes = append(gethTimes, d)
-		gethAlloc += a
-		for i, w := range workers {
-			eng, err := evm.New(config, db, evm.Options{Workers: w})
+		for k := range order {
+			idx := order[k]
+			if r%2 == 1 {
+				idx = order[len(order)-1-k]
+			}
+			txs := freshTxs(wl.Txs)
+			if idx < 0 {
+				var got common.Hash
+				d, a, err := timed(func() error {
+					var err error
+					got, _, err = wl.World.RunGeth(db, root, h, txs)
+					return err
+				})
+				if err != nil {
+					return nil, fmt.Errorf("%s: geth: %w", name, err)
+				}
+				if got != gethRoot {
+					return nil, fmt.Errorf("%s: geth is not deterministic", name)
+				}
+				gethTimes = append(gethTimes, d)
+				gethAlloc += a
+				continue
+			}
+			eng, err := evm.New(config, db, evm.Options{Workers: workers[idx]})
 			if err != nil {
 				return nil, err
 			}
+			block.Txs = txs
 			var res *evm.Result
-			block.Txs = freshTxs(wl.Txs)
 			d, a, err := timed(func() error {
 				var err error
 				res, err = eng.ExecuteBlock(context.Background(), root, block)
@@ -255,19 +273,19 @@ func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*
 			}
 			if res.Root != gethRoot || res.GasUsed != gasUsed {
 				rootsOK = false
-				fmt.Fprintf(os.Stderr, "%s workers %d: root %x gas %d, geth %x gas %d\n", name, w, res.Root, res.GasUsed, gethRoot, gasUsed)
+				fmt.Fprintf(os.Stderr, "%s workers %d: root %x gas %d, geth %x gas %d\n", name, workers[idx], res.Root, res.GasUsed, gethRoot, gasUsed)
 			}
-			engTimes[i] = append(engTimes[i], d)
-			engAlloc[i] += a
-			engStats[i] = res.Stats
-			engTiming[i] = res.Timing
+			engTimes[idx] = append(engTimes[idx], d)
+			engAlloc[idx] += a
+			engStats[idx] = res.Stats
+			engTiming[idx] = res.Timing
 		}
 	}
 	mg := float64(gasUsed) / 1e6
 	mk := func(ds []time.Duration, allocs uint64) evmRun {
-		med, _ := median(ds)
+		med, spread := median(ds)
 		s := med.Seconds()
-		return evmRun{MS: ms(med), MgasPerS: mg / s, TxPerS: n / s, AllocsPerTx: float64(allocs) / float64(runs) / n}
+		return evmRun{MS: ms(med), SpreadPc: spread, MgasPerS: mg / s, TxPerS: n / s, AllocsPerTx: float64(allocs) / float64(runs) / n}
 	}
 	row := &evmRow{Workload: name, Txs: len(wl.Txs), Mgas: mg, RootsOK: rootsOK, Geth: mk(gethTimes, gethAlloc)}
 	for i, w := range workers {
