@@ -264,6 +264,11 @@ func (ev *env) run(c *compiledCode, entry string, caller, self Address, value ex
 		res.status, res.err = StatusReverted, ErrReverted
 	default:
 		res.status, res.err = StatusTrap, errorf(ErrTrap, "%v", firstLine(err))
+		for _, s := range []error{ErrHostArgs, ErrReadOnly} {
+			if errors.Is(err, s) {
+				res.err = fmt.Errorf("%w: %w", ErrTrap, err)
+			}
+		}
 		if d := mod.ExportedGlobal(depthGlobalExport); d != nil && uint32(d.Get()) > ev.e.lim.MaxFrames {
 			res.err = errorf(ErrCallDepth, "more than %d nested Wasm calls", ev.e.lim.MaxFrames)
 		}
