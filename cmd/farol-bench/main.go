@@ -26,6 +26,7 @@ type subcommand struct {
 var subcommands = map[string]subcommand{
 	"exec": {"Block-STM parallel executor vs sequential execution (spn/exec)", runExec},
 	"evm":  {"EVM engine (spn/evm) vs stock go-ethereum on transfers, ERC-20, swaps, hot mixes", runEVM},
+	"wasm": {"Wasm engine (spn/wasm): token transfers and AMM swaps, sequential vs Block-STM, per-SDK call cost, spn/evm comparison", runWasm},
 	"da":   {"embedded DA: square build, erasure extension and roots at 1/8/32 MB; devnet submit latency", runDA},
 }
 

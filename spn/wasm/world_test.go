@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -31,8 +32,14 @@ func sharedEngine(t testing.TB) *Engine {
 	return testEngine
 }
 
+// readTestdata reads testdata/name, or wasmtest/testdata/name for the example
+// contracts (embedded there for benchmarks).
 func readTestdata(t testing.TB, name string) []byte {
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	dir := "testdata"
+	if strings.HasPrefix(name, "as_") || strings.HasPrefix(name, "go_") {
+		dir = filepath.Join("wasmtest", "testdata")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}

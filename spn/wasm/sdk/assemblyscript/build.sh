@@ -1,8 +1,8 @@
 #!/bin/sh
-# Builds the example contracts into spn/wasm/testdata (committed, so `go test` needs
+# Builds the example contracts into spn/wasm/wasmtest/testdata (committed, so `go test` needs
 # neither node nor this script). Run from this directory after `npm ci`.
 set -eu
-OUT=../../testdata
+OUT=../../wasmtest/testdata
 mkdir -p "$OUT"
 for c in counter token amm; do
   npx asc "assembly/examples/$c.ts" \

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/wasm"
+	"github.com/farolnet/farol/spn/wasm/wasmtest"
+)
+
+// wasmRow is one workload: the sequential path against Block-STM at each worker count,
+// in the same process and on the same pre-state.
+type wasmRow struct {
+	Workload   string       `json:"workload"`
+	Txs        int          `json:"txs"`
+	GasPerTx   float64      `json:"gas_per_tx"`
+	ResultsOK  bool         `json:"results_match"`
+	Sequential wasmRun      `json:"sequential"`
+	Parallel   []wasmParRun `json:"parallel"`
+}
+
+type wasmRun struct {
+	MS       float64 `json:"ms"` // median: sender recovery + execution
+	SpreadPc float64 `json:"spread_pct"`
+	TxPerS   float64 `json:"tx_per_s"`
+	USPerTx  float64 `json:"us_per_tx"`
+}
+
+type wasmParRun struct {
+	Workers int `json:"workers"`
+	wasmRun
+	Speedup     float64 `json:"speedup_vs_sequential"`
+	Mode        string  `json:"mode"`
+	AbortsPerTx float64 `json:"aborts_per_tx"`
+}
+
+// callCost is the cost of one contract call per SDK: a fresh instance, runtime
+// initialisation (_initialize) and the call (the counter's read).
+type callCost struct {
+	SDK             string  `json:"sdk"`
+	CodeKB          float64 `json:"code_kb"`
+	InstrumentedKB  float64 `json:"instrumented_kb"`
+	CompileColdMS   float64 `json:"compile_cold_ms"`   // instrument + compile, empty cache
+	CompileCachedMS float64 `json:"compile_cached_ms"` // instrument + load from the on-disk cache
+	CallUS          float64 `json:"call_us"`           // median instantiate + call
+	Gas             uint64  `json:"gas"`               // gas of that call
+}
+
+// evmCmp is the ERC-20 transfer workload on spn/evm (the same token logic in Solidity).
+type evmCmp struct {
+	Txs     int     `json:"txs"`
+	Workers int     `json:"workers"`
+	MS      float64 `json:"ms"`         // sender recovery + execution + state root
+	ExecMS  float64 `json:"execute_ms"` // execution only
+	TxPerS  float64 `json:"tx_per_s"`
+	Speedup float64 `json:"speedup_vs_geth"`
+}
+
+type wasmReport struct {
+	Command   string     `json:"command"`
+	GoVersion string     `json:"go_version"`
+	NumCPU    int        `json:"num_cpu"`
+	LoadAvg   string     `json:"loadavg_before"`
+	Rows      []wasmRow  `json:"rows"`
+	Calls     []callCost `json:"call_cost"`
+	EVM       []evmCmp   `json:"evm_erc20,omitempty"`
+}
+
+func runWasm(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wasm", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		jsonOut   = fs.Bool("json", false, "print JSON instead of a table")
+		n         = fs.Int("n", 400, "transactions per block (native and AssemblyScript workloads)")
+		goN       = fs.Int("gon", 48, "transactions per block for the Go-SDK workloads (a Go call costs milliseconds)")
+		workloads = fs.String("workloads", strings.Join(wasmtest.Workloads(), ","), "workloads (comma-separated)")
+		workers   = fs.String("workers", "1,2", "Block-STM worker counts (comma-separated)")
+		runs      = fs.Int("runs", 5, "runs per measurement (median reported)")
+		seed      = fs.Uint64("seed", 1, "workload seed")
+		withEVM   = fs.Bool("evm", true, "also run the ERC-20 workload on spn/evm")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ws, err := ints(*workers)
+	if err != nil {
+		return err
+	}
+	report := wasmReport{
+		Command:   "farol-bench wasm " + strings.Join(args, " "),
+		GoVersion: runtime.Version(),
+		NumCPU:    runtime.NumCPU(),
+		LoadAvg:   loadavg(),
+	}
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "farol-wasm-cache")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir})
+	if err != nil {
+		return err
+	}
+	defer eng.Close(ctx)
+
+	for _, name := range strings.Split(*workloads, ",") {
+		name = strings.TrimSpace(name)
+		size := *n
+		if strings.HasPrefix(name, "go-") {
+			size = *goN
+		}
+		row, err := measureWasm(eng, name, size, ws, *runs, *seed)
+		if err != nil {
+			return err
+		}
+		report.Rows = append(report.Rows, *row)
+		if !*jsonOut {
+			fmt.Fprintf(stderr, "done %s\n", name)
+		}
+	}
+	for _, sdk := range []string{"as", "go"} {
+		c, err := measureCall(eng, sdk)
+		if err != nil {
+			return err
+		}
+		report.Calls = append(report.Calls, *c)
+	}
+	if *withEVM {
+		row, err := measureEVM("erc20", uint64(*n)*35_000, ws, *runs, int64(*seed))
+		if err != nil {
+			return err
+		}
+		for _, e := range row.Engine {
+			report.EVM = append(report.EVM, evmCmp{Txs: row.Txs, Workers: e.Workers, MS: e.MS, ExecMS: e.SendersMS + e.ExecMS, TxPerS: e.TxPerS, Speedup: e.Speedup})
+		}
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(report)
+	}
+	return printWasm(stdout, &report)
+}
+
+func measureWasm(eng *wasm.Engine, name string, n int, workers []int, runs int, seed uint64) (*wasmRow, error) {
+	wl, err := wasmtest.NewWorkload(eng, name, n, seed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	ctx := context.Background()
+	cfgs := []exec.Config{{Workers: 1}} // sequential path
+	for _, w := range workers {
+		cfgs = append(cfgs, exec.Config{Workers: w, ForceParallel: true})
+	}
+	times := make([][]time.Duration, len(cfgs))
+	stats := make([]exec.Stats, len(cfgs))
+	var ref *wasm.BlockResult
+	ok := true
+	for r := 0; r < runs+1; r++ { // run 0 warms up (compiles the contracts' instances)
+		for k := range cfgs {
+			i := k
+			if r%2 == 1 {
+				i = len(cfgs) - 1 - k
+			}
+			var res *wasm.BlockResult
+			d, _, err := timed(func() error {
+				var err error
+				res, err = eng.ExecuteBlock(ctx, wl.Block, wl.World.State, cfgs[i])
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if ref == nil {
+				ref = res
+				for j, rc := range res.Receipts {
+					if rc.Status != wasm.StatusOK {
+						return nil, fmt.Errorf("%s: tx %d: %v %v", name, j, rc.Status, rc.Err)
+					}
+				}
+			} else if !reflect.DeepEqual(res.Writes, ref.Writes) || wasm.ReceiptsHash(res.Receipts) != wasm.ReceiptsHash(ref.Receipts) {
+				ok = false
+			}
+			if r > 0 {
+				times[i] = append(times[i], d)
+			}
+			stats[i] = res.Stats
+		}
+	}
+	nf := float64(n)
+	mk := func(ds []time.Duration) wasmRun {
+		med, spread := median(ds)
+		return wasmRun{MS: ms(med), SpreadPc: spread, TxPerS: nf / med.Seconds(), USPerTx: float64(med.Microseconds()) / nf}
+	}
+	row := &wasmRow{Workload: name, Txs: n, GasPerTx: float64(ref.GasUsed) / nf, ResultsOK: ok, Sequential: mk(times[0])}
+	for i, w := range workers {
+		run := mk(times[i+1])
+		row.Parallel = append(row.Parallel, wasmParRun{Workers: w, wasmRun: run, Speedup: row.Sequential.MS / run.MS,
+			Mode: stats[i+1].Mode.String(), AbortsPerTx: float64(stats[i+1].Aborts) / nf})
+	}
+	if !ok {
+		return row, fmt.Errorf("%s: parallel results differ from sequential", name)
+	}
+	return row, nil
+}
+
+func measureCall(eng *wasm.Engine, sdk string) (*callCost, error) {
+	ctx := context.Background()
+	code, err := wasmtest.Contract(sdk + "_counter")
+	if err != nil {
+		return nil, err
+	}
+	c := &callCost{SDK: sdk, CodeKB: float64(len(code)) / 1024}
+	// Cold: a fresh engine on an empty cache directory. Cached: another fresh engine on
+	// the same directory, which the first one filled (a node restart).
+	dir, err := os.MkdirTemp("", "farol-wasm-call")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	for i := 0; i < 2; i++ {
+		e, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir})
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		info, err := e.Upload(code)
+		d := time.Since(start)
+		e.Close(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.InstrumentedKB = float64(len(info.Code)) / 1024
+		if i == 0 {
+			c.CompileColdMS = ms(d)
+		} else {
+			c.CompileCachedMS = ms(d)
+		}
+	}
+	w, err := wasmtest.NewWorld(eng, 1)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := w.Deploy(0, code, nil)
+	if err != nil {
+		return nil, err
+	}
+	calls := 300
+	if sdk == "go" {
+		calls = 40
+	}
+	var ds []time.Duration
+	for i := 0; i < calls; i++ {
+		start := time.Now()
+		_, gas, err := eng.Query(ctx, w.State, wasm.BlockInfo{Height: 1, Time: 1}, wasm.Address{}, addr, []byte{1}, 100_000_000)
+		ds = append(ds, time.Since(start))
+		if err != nil {
+			return nil, err
+		}
+		c.Gas = gas
+	}
+	med, _ := median(ds)
+	c.CallUS = float64(med.Nanoseconds()) / 1e3
+	return c, nil
+}
+
+func printWasm(stdout io.Writer, r *wasmReport) error {
+	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.LoadAvg)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tspeedup\taborts/tx\tmode\tmatch\t")
+	for _, row := range r.Rows {
+		s := row.Sequential
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\tsequential\t%.1f\t%.0f\t%.0f\t%.1f\t1.00\t\t\t%v\t\n", row.Workload, row.Txs, row.GasPerTx, s.MS, s.SpreadPc, s.TxPerS, s.USPerTx, row.ResultsOK)
+		for _, p := range row.Parallel {
+			fmt.Fprintf(tw, "\t\t\tblock-stm w=%d\t%.1f\t%.0f\t%.0f\t%.1f\t%.2f\t%.3f\t%s\t\t\n", p.Workers, p.MS, p.SpreadPc, p.TxPerS, p.USPerTx, p.Speedup, p.AbortsPerTx, p.Mode)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\nper call (fresh instance + _initialize + counter read):")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "sdk\tcode KiB\tinstrumented KiB\tcompile cold ms\tcompile cached ms\tcall µs\tgas\t")
+	for _, c := range r.Calls {
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t\n", c.SDK, c.CodeKB, c.InstrumentedKB, c.CompileColdMS, c.CompileCachedMS, c.CallUS, c.Gas)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.EVM) > 0 {
+		fmt.Fprintln(stdout, "\nsame token logic on spn/evm (ERC-20 transfers, Solidity):")
+		tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "txs\tworkers\tms (incl. state root)\tsenders+exec ms\ttx/s\tspeedup vs geth\t")
+		for _, e := range r.EVM {
+			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.0f\t%.2f\t\n", e.Txs, e.Workers, e.MS, e.ExecMS, e.TxPerS, e.Speedup)
+		}
+		return tw.Flush()
+	}
+	return nil
+}
