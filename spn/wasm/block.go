@@ -7,6 +7,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/farolnet/farol/spn/exec"
 )
@@ -44,6 +45,13 @@ type BlockResult struct {
 	Outbox   []Message    // mesh messages of the block in order
 	GasUsed  uint64
 	Stats    exec.Stats
+	Timing   Timing
+}
+
+// Timing splits a block's wall time into its phases (not consensus data).
+type Timing struct {
+	Senders time.Duration // decoding and parallel sender recovery
+	Execute time.Duration // exec.Execute
 }
 
 type decodedTx struct {
@@ -65,6 +73,7 @@ type blockVM struct {
 // the block could not be executed (ctx cancelled, storage failure); a bad transaction
 // gets a StatusInvalidTx receipt and changes nothing.
 func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, cfg exec.Config) (*BlockResult, error) {
+	start := time.Now()
 	vm := &blockVM{e: e, ctx: ctx, block: &b.BlockInfo, txs: make([]decodedTx, len(b.Txs))}
 	workers := cfg.Workers
 	if workers <= 0 {
@@ -84,11 +93,13 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 		}(w)
 	}
 	wg.Wait()
+	senders := time.Since(start)
 	out, err := exec.Execute[Receipt](ctx, vm, len(b.Txs), base, cfg)
 	if err != nil {
 		return nil, err
 	}
-	res := &BlockResult{Writes: out.Writes, Receipts: make([]Receipt, len(out.Results)), Stats: out.Stats}
+	res := &BlockResult{Writes: out.Writes, Receipts: make([]Receipt, len(out.Results)), Stats: out.Stats,
+		Timing: Timing{Senders: senders, Execute: time.Since(start) - senders}}
 	for i, r := range out.Results {
 		rc := r.Result
 		if r.Err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/farolnet/farol/spn/exec"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // Config configures an Engine. ChainID and Limits are consensus parameters.
@@ -21,6 +22,10 @@ type Config struct {
 	CacheDir string
 	// MaxCallDepth bounds nested contract calls; 0 means DefaultCallDepth.
 	MaxCallDepth int
+	// NoCloseOnContextDone turns off wazero's interruption of running code when the
+	// block's context is cancelled (a safety net for a stuck node; metering already
+	// bounds every call). It costs a goroutine per Wasm function call from the host.
+	NoCloseOnContextDone bool
 }
 
 // Engine executes blocks of Wasm SPN transactions. It is safe for concurrent use.
@@ -31,6 +36,8 @@ type Engine struct {
 	rt       wazero.Runtime
 	cache    wazero.CompilationCache
 	modCfg   wazero.ModuleConfig
+
+	mem *memPool
 
 	mu       sync.Mutex
 	compiled map[[32]byte]*compiledCode
@@ -51,14 +58,14 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits()
 	}
-	e := &Engine{cfg: cfg, lim: lim, maxDepth: cfg.MaxCallDepth, compiled: map[[32]byte]*compiledCode{}}
+	e := &Engine{cfg: cfg, lim: lim, maxDepth: cfg.MaxCallDepth, compiled: map[[32]byte]*compiledCode{}, mem: &memPool{}}
 	if e.maxDepth <= 0 {
 		e.maxDepth = DefaultCallDepth
 	}
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithCoreFeatures(api.CoreFeaturesV2).
 		WithMemoryLimitPages(lim.MaxMemoryPages).
-		WithCloseOnContextDone(true). // a safety net for a stuck node, never the gas mechanism
+		WithCloseOnContextDone(!cfg.NoCloseOnContextDone). // a safety net, never the gas mechanism
 		WithDebugInfoEnabled(false)
 	if cfg.CacheDir != "" {
 		c, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
@@ -73,7 +80,13 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		e.rt.Close(ctx)
 		return nil, err
 	}
-	e.modCfg = wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	// Anonymous instances, no start functions (the host calls _initialize itself), and
+	// no per-instance clock or random source setup: the WASI shim answers those from
+	// the block, and wazero's defaults would seed a PRNG for every instance.
+	e.modCfg = wazero.NewModuleConfig().WithName("").WithStartFunctions().
+		WithRandSource(zeroReader{}).
+		WithWalltime(func() (int64, int32) { return 0, 0 }, 1).
+		WithNanotime(func() int64 { return 0 }, 1)
 	return e, nil
 }
 
@@ -228,7 +241,7 @@ func (ev *env) run(c *compiledCode, entry string, caller, self Address, value ex
 		return callResult{status: StatusOutOfGas, gasUsed: gas, err: ErrOutOfGas}
 	}
 	f := &frame{env: ev, caller: caller, self: self, value: value, input: input, depth: depth, readOnly: readOnly}
-	ctx := context.WithValue(ev.ctx, frameKey{}, f)
+	ctx := context.WithValue(experimental.WithMemoryAllocator(ev.ctx, ev.e.mem), frameKey{}, f)
 	mod, err := ev.e.rt.InstantiateModule(ctx, c.mod, ev.e.modCfg)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -287,4 +300,12 @@ func firstLine(err error) string {
 		}
 	}
 	return s
+}
+
+// zeroReader is the (unused) random source of instances.
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

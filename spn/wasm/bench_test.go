@@ -1,0 +1,100 @@
+package wasm_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/wasm"
+	"github.com/farolnet/farol/spn/wasm/wasmtest"
+)
+
+// BenchmarkBlock runs the farol-bench workloads (AssemblyScript and native) on the
+// sequential path and on Block-STM with 1 and 2 workers.
+func BenchmarkBlock(b *testing.B) {
+	ctx := context.Background()
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close(ctx)
+	for _, name := range []string{"transfers", "as-token", "as-swaps"} {
+		wl, err := wasmtest.NewWorkload(eng, name, 200, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			cfg  exec.Config
+		}{{"sequential", exec.Config{Workers: 1}}, {"w1", exec.Config{Workers: 1, ForceParallel: true}}, {"w2", exec.Config{Workers: 2, ForceParallel: true}}} {
+			b.Run(fmt.Sprintf("%s/%s", name, c.name), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := eng.ExecuteBlock(ctx, wl.Block, wl.World.State, c.cfg); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(wl.Block.Txs)), "µs/tx")
+			})
+		}
+	}
+}
+
+// BenchmarkExecuteOnly reports the execution phase alone (senders recovered before).
+func BenchmarkExecuteOnly(b *testing.B) {
+	ctx := context.Background()
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close(ctx)
+	wl, err := wasmtest.NewWorkload(eng, "as-token", 200, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cfg  exec.Config
+	}{{"sequential", exec.Config{Workers: 1}}, {"w2", exec.Config{Workers: 2, ForceParallel: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			var exe, snd int64
+			for b.Loop() {
+				res, err := eng.ExecuteBlock(ctx, wl.Block, wl.World.State, c.cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				exe += res.Timing.Execute.Microseconds()
+				snd += res.Timing.Senders.Microseconds()
+			}
+			n := float64(b.N * len(wl.Block.Txs))
+			b.ReportMetric(float64(exe)/n, "exec-µs/tx")
+			b.ReportMetric(float64(snd)/n, "senders-µs/tx")
+		})
+	}
+}
+
+// BenchmarkCall is one query of the AssemblyScript counter: fresh instance,
+// _initialize and call, with and without wazero's close-on-context-done.
+func BenchmarkCall(b *testing.B) {
+	ctx := context.Background()
+	for _, noClose := range []bool{false, true} {
+		b.Run(fmt.Sprintf("noCloseOnCtxDone=%v", noClose), func(b *testing.B) {
+			eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, NoCloseOnContextDone: noClose})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer eng.Close(ctx)
+			w, _ := wasmtest.NewWorld(eng, 1)
+			code, _ := wasmtest.Contract("as_counter")
+			addr, err := w.Deploy(0, code, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, _, err := eng.Query(ctx, w.State, wasm.BlockInfo{}, wasm.Address{}, addr, []byte{1}, 1e8); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
