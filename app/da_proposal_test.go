@@ -37,7 +37,7 @@ const numAccounts = 48
 // daApp is an app past its first block, with small squares (max 16 wide) so
 // that tests reach the limits quickly, and numAccounts funded accounts whose
 // keys it returns.
-func daApp(t *testing.T) (*app.FarolApp, []cryptotypes.PrivKey) {
+func daApp(t testing.TB) (*app.FarolApp, []cryptotypes.PrivKey) {
 	t.Helper()
 	a := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.EmptyAppOptions{}, baseapp.SetChainID(daChainID))
 	cdc := a.AppCodec()
@@ -79,7 +79,7 @@ func daApp(t *testing.T) (*app.FarolApp, []cryptotypes.PrivKey) {
 	return a, keys
 }
 
-func finalize(t *testing.T, a *app.FarolApp, height int64, txs [][]byte) {
+func finalize(t testing.TB, a *app.FarolApp, height int64, txs [][]byte) {
 	t.Helper()
 	if _, err := a.FinalizeBlock(&abci.RequestFinalizeBlock{Height: height, Txs: txs}); err != nil {
 		t.Fatalf("finalize %d: %v", height, err)
@@ -93,7 +93,7 @@ func finalize(t *testing.T, a *app.FarolApp, height int64, txs [][]byte) {
 // message gets a fresh signer (round robin over the funded accounts), and
 // its transaction is signed by that account at its committed sequence.
 type txGen struct {
-	t    *testing.T
+	t    testing.TB
 	a    *app.FarolApp
 	rng  *rand.Rand
 	keys map[string]cryptotypes.PrivKey
@@ -101,7 +101,7 @@ type txGen struct {
 	next int
 }
 
-func newTxGen(t *testing.T, a *app.FarolApp, keys []cryptotypes.PrivKey, seed uint64) *txGen {
+func newTxGen(t testing.TB, a *app.FarolApp, keys []cryptotypes.PrivKey, seed uint64) *txGen {
 	g := &txGen{t: t, a: a, rng: rand.New(rand.NewPCG(seed, seed+1)), keys: map[string]cryptotypes.PrivKey{}}
 	for _, k := range keys {
 		addr := sdk.AccAddress(k.PubKey().Address())
@@ -441,4 +441,35 @@ func TestBlobsStoredAndProven(t *testing.T) {
 	if _, err := q.DataRoot(ctx, &datypes.QueryDataRootRequest{Height: 2}); err != nil {
 		t.Errorf("data root pruned: %v", err)
 	}
+}
+
+// FuzzBlockTx: CheckTx and ProcessProposal take arbitrary bytes without
+// panicking or erroring, and agree: a transaction CheckTx refuses is never
+// in an accepted proposal.
+func FuzzBlockTx(f *testing.F) {
+	a, keys := daApp(f)
+	g := newTxGen(f, a, keys, 5)
+	b := g.blob(700, 6)
+	f.Add(g.wrap(g.pfb(b), b))
+	f.Add(g.send())
+	f.Add(g.encode(g.pfb(b)))
+	f.Add([]byte("BLOB"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		chk, err := a.CheckTx(&abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
+		if err != nil {
+			t.Fatalf("CheckTx errored: %v", err)
+		}
+		res, err := a.ProcessProposal(&abci.RequestProcessProposal{Txs: [][]byte{raw}, Height: 2})
+		if err != nil {
+			t.Fatalf("ProcessProposal errored: %v", err)
+		}
+		if chk.Code != 0 && res.Status == abci.ResponseProcessProposal_ACCEPT {
+			// CheckTx also applies the mempool's minimum gas price; the
+			// proposal rules do not. Anything else must agree.
+			if _, isBlob, _ := square.UnmarshalBlobTx(raw); isBlob {
+				t.Fatalf("CheckTx refused a BlobTx (%s) that ProcessProposal accepts", chk.Log)
+			}
+		}
+	})
 }

@@ -73,7 +73,9 @@ func (AppModuleBasic) ValidateGenesis(cdc codec.JSONCodec, _ client.TxEncodingCo
 	return gs.Validate()
 }
 
-// AppModule is the da module.
+// AppModule is the da module. It has no PreBlock hook: the app calls
+// Keeper.ProcessBlock from its PreBlocker with the block's transactions,
+// which module hooks do not see.
 type AppModule struct {
 	AppModuleBasic
 
@@ -119,9 +121,6 @@ func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.Raw
 	}
 	return cdc.MustMarshalJSON(gs)
 }
-
-// PreBlock is not used: the app calls Keeper.ProcessBlock from its
-// PreBlocker with the block's transactions, which module hooks do not see.
 
 // GetTxCmd returns `farold tx da` with the hand-written pay-for-blob command;
 // autocli adds the rest (AutoCLIOptions sets EnhanceCustomCommand).
