@@ -11,6 +11,6 @@ for c in counter token amm; do
     --exportStart _initialize --use abort=assembly/farol/farolAbort
 done
 # Hostile test modules (text format, assembled with binaryen's wasm-as).
-for w in ../../testdata/hostile/*.wat; do
+for w in ../../testdata/hostile/*.wat ../../testdata/abi/*.wat; do
   npx wasm-as "$w" -o "${w%.wat}.wasm" --enable-bulk-memory --enable-sign-ext --enable-simd --enable-threads
 done

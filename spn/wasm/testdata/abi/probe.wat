@@ -1,0 +1,61 @@
+;; ABI probe: call(input = op | args) exercises one host function per op and returns
+;; what it produced (see abi_test.go).
+(module
+  (import "farol_v1" "input_size" (func $isz (result i32)))
+  (import "farol_v1" "input_copy" (func $in (param i32)))
+  (import "farol_v1" "set_return" (func $ret (param i32 i32)))
+  (import "farol_v1" "sha256" (func $sha (param i32 i32 i32)))
+  (import "farol_v1" "keccak256" (func $kec (param i32 i32 i32)))
+  (import "farol_v1" "secp256k1_recover" (func $rec (param i32 i32 i32) (result i32)))
+  (import "farol_v1" "ed25519_verify" (func $ed (param i32 i32 i32 i32) (result i32)))
+  (import "farol_v1" "mesh_send" (func $mesh (param i64 i32 i32 i32) (result i32)))
+  (import "farol_v1" "caller" (func $caller (param i32)))
+  (import "farol_v1" "origin" (func $origin (param i32)))
+  (import "farol_v1" "self" (func $self (param i32)))
+  (import "farol_v1" "value" (func $value (param i32)))
+  (import "farol_v1" "block_height" (func $height (result i64)))
+  (import "farol_v1" "block_time" (func $time (result i64)))
+  (import "farol_v1" "transfer" (func $transfer (param i32 i32) (result i32)))
+  (import "farol_v1" "balance" (func $balance (param i32 i32)))
+  (import "farol_v1" "gas_left" (func $gas (result i64)))
+  (import "farol_v1" "emit" (func $emit (param i32 i32 i32 i32)))
+  (memory 1)
+  (func (export "call") (local $n i32) (local $op i32)
+    (local.set $n (call $isz))
+    (call $in (i32.const 0))
+    (local.set $op (i32.load8_u (i32.const 0)))
+    (if (i32.eq (local.get $op) (i32.const 1)) (then
+      (call $sha (i32.const 1) (i32.sub (local.get $n) (i32.const 1)) (i32.const 8192))
+      (call $ret (i32.const 8192) (i32.const 32)) (return)))
+    (if (i32.eq (local.get $op) (i32.const 2)) (then
+      (call $kec (i32.const 1) (i32.sub (local.get $n) (i32.const 1)) (i32.const 8192))
+      (call $ret (i32.const 8192) (i32.const 32)) (return)))
+    (if (i32.eq (local.get $op) (i32.const 3)) (then
+      (i32.store8 (i32.const 8192) (call $rec (i32.const 1) (i32.const 33) (i32.const 8193)))
+      (call $ret (i32.const 8192) (i32.const 21)) (return)))
+    (if (i32.eq (local.get $op) (i32.const 4)) (then
+      (i32.store8 (i32.const 8192)
+        (call $ed (i32.const 1) (i32.const 97) (i32.sub (local.get $n) (i32.const 97)) (i32.const 33)))
+      (call $ret (i32.const 8192) (i32.const 1)) (return)))
+    (if (i32.eq (local.get $op) (i32.const 5)) (then
+      (i32.store8 (i32.const 8192)
+        (call $mesh (i64.const 9) (i32.const 1) (i32.const 21) (i32.sub (local.get $n) (i32.const 21))))
+      (call $emit (i32.const 1) (i32.const 4) (i32.const 0) (i32.const 0))
+      (call $ret (i32.const 8192) (i32.const 1)) (return)))
+    (if (i32.eq (local.get $op) (i32.const 6)) (then
+      (call $caller (i32.const 8192))
+      (call $origin (i32.const 8212))
+      (call $self (i32.const 8232))
+      (call $value (i32.const 8252))
+      (i64.store (i32.const 8284) (call $height))
+      (i64.store (i32.const 8292) (call $time))
+      (call $ret (i32.const 8192) (i32.const 108)) (return)))
+    (if (i32.eq (local.get $op) (i32.const 7)) (then
+      (i32.store8 (i32.const 8192) (call $transfer (i32.const 1) (i32.const 21)))
+      (call $self (i32.const 8300))
+      (call $balance (i32.const 8300) (i32.const 8193))
+      (call $ret (i32.const 8192) (i32.const 33)) (return)))
+    (if (i32.eq (local.get $op) (i32.const 8)) (then
+      (i64.store (i32.const 8192) (call $gas))
+      (call $ret (i32.const 8192) (i32.const 8)) (return)))
+    unreachable))
