@@ -1,6 +1,7 @@
 package evm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/big"
@@ -39,7 +40,7 @@ func (e *Engine) useDirect(n, workers int) bool {
 }
 
 // executeDirect runs the block on the direct sequential path and commits it.
-func (e *Engine) executeDirect(parent common.Hash, block *Block, msgs []*core.Message, msgErrs []error) (res *Result, err error) {
+func (e *Engine) executeDirect(ctx context.Context, parent common.Hash, block *Block, msgs []*core.Message, msgErrs []error) (res *Result, err error) {
 	h := block.Header
 	sdb, err := state.New(parent, e.db)
 	if err != nil {
@@ -60,6 +61,9 @@ func (e *Engine) executeDirect(parent common.Hash, block *Block, msgs []*core.Me
 	}
 	number := h.Number.Uint64()
 	for i, tx := range block.Txs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if msgErrs[i] != nil {
 			res.TxErrors[i] = msgErrs[i]
 			continue

@@ -253,7 +253,8 @@ func (b *blockRun) writeBack(ts *txState, v exec.View) error {
 // ExecuteBlock executes block on the state with root parent, commits the post-state
 // to the engine's trie database and returns the receipts and the new root. A
 // transaction that cannot be applied is dropped (Result.TxErrors); the block fails
-// only for malformed arguments, a state database failure or the block gas limit.
+// only for malformed arguments, a state database failure, the block gas limit or a
+// cancelled ctx (then nothing is committed).
 func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Block) (*Result, error) {
 	if err := e.checkBlock(block); err != nil {
 		return nil, err
@@ -266,7 +267,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 		start := time.Now()
 		msgs, msgErrs := e.recoverSenders(block, 1)
 		senders := time.Since(start)
-		res, err := e.executeDirect(parent, block, msgs, msgErrs)
+		res, err := e.executeDirect(ctx, parent, block, msgs, msgErrs)
 		if !errors.Is(err, errDirectPanic) {
 			if res != nil {
 				res.Timing.Senders = senders
@@ -305,6 +306,9 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 	}
 	out, err := exec.Execute[txOutcome](ctx, run, len(block.Txs), base, cfg)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, nil, ctx.Err()
+		}
 		return nil, nil, nil, fmt.Errorf("%w: %w", ErrState, err)
 	}
 	res := &Result{
