@@ -272,3 +272,30 @@ func (c *edsCache) put(h int64, eds *rsmt2d.ExtendedDataSquare) {
 		c.heights, c.squares = c.heights[1:], c.squares[1:]
 	}
 }
+
+// GetDataRoot returns the data root of a height (kept for ever), or an
+// error wrapping types.ErrNotFound. Other modules (x/settlement) use it.
+func (k Keeper) GetDataRoot(ctx context.Context, height int64) (types.DataRoot, error) {
+	r, err := k.DataRoots.Get(ctx, height)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.DataRoot{}, errorsmod.Wrapf(types.ErrNotFound, "no data root at height %d", height)
+	}
+	return r, err
+}
+
+// GetBlobRef locates the blob with commitment in namespace at height, within
+// the retention window; the error wraps types.ErrNotFound if there is no
+// such blob, types.ErrPruned if the height's square is no longer kept. A
+// caller that needs a paid blob checks BlobRef.Paid.
+func (k Keeper) GetBlobRef(ctx context.Context, height int64, namespace, commitment []byte) (types.BlobRef, error) {
+	ref, err := k.Blobs.Get(ctx, collections.Join3(height, namespace, commitment))
+	if errors.Is(err, collections.ErrNotFound) {
+		if has, herr := k.Headers.Has(ctx, height); herr != nil {
+			return types.BlobRef{}, herr
+		} else if !has {
+			return types.BlobRef{}, errorsmod.Wrapf(types.ErrPruned, "height %d", height)
+		}
+		return types.BlobRef{}, errorsmod.Wrapf(types.ErrNotFound, "no blob %x in namespace %x at height %d", commitment, namespace, height)
+	}
+	return ref, err
+}
