@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"math/bits"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -77,7 +79,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	vm := &blockVM{e: e, ctx: ctx, block: &b.BlockInfo, txs: make([]decodedTx, len(b.Txs))}
 	workers := cfg.Workers
 	if workers <= 0 {
-		workers = 1
+		workers = runtime.GOMAXPROCS(0)
 	}
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -179,9 +181,8 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 }
 
 func mul64(a, b uint64) exec.U256 {
-	var x, y exec.U256
-	x[0], y[0] = a, b
-	return exec.U256FromBig(x.Big().Mul(x.Big(), y.Big()))
+	hi, lo := bits.Mul64(a, b)
+	return exec.U256{lo, hi}
 }
 
 // apply runs the transaction's action with gas after the intrinsic charge; it reverts

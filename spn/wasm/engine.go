@@ -44,7 +44,7 @@ type Engine struct {
 }
 
 type compiledCode struct {
-	once     sync.Once
+	done     chan struct{} // closed when mod and err are set
 	mod      wazero.CompiledModule
 	err      error
 	hasInit  bool
@@ -102,21 +102,28 @@ func (e *Engine) Close(ctx context.Context) error {
 // Limits returns the engine's module limits.
 func (e *Engine) Limits() Limits { return e.lim }
 
-// compile returns the compiled module of an instrumented module, compiling it once.
+// compile returns the compiled module of an instrumented module, compiling it once per
+// code hash however many goroutines ask at the same time.
 func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 	e.mu.Lock()
 	c, ok := e.compiled[hash]
 	if !ok {
-		c = &compiledCode{}
+		c = &compiledCode{done: make(chan struct{})}
 		e.compiled[hash] = c
 	}
 	e.mu.Unlock()
-	c.once.Do(func() {
-		m, err := e.rt.CompileModule(context.Background(), code)
-		if err != nil {
-			c.err = errorf(ErrCompile, "%v", err)
-			return
-		}
+	if ok {
+		<-c.done
+		return c, c.err
+	}
+	m, err := e.rt.CompileModule(context.Background(), code)
+	if err != nil {
+		c.err = errorf(ErrCompile, "%v", err)
+		// keep failures out of the cache: a later upload of the same hash fails again
+		e.mu.Lock()
+		delete(e.compiled, hash)
+		e.mu.Unlock()
+	} else {
 		c.mod = m
 		fns := m.ExportedFunctions()
 		_, c.hasInit = fns["instantiate"]
@@ -124,18 +131,8 @@ func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 		for _, mem := range m.ExportedMemories() {
 			c.pages = mem.Min()
 		}
-		for _, mem := range m.ImportedMemories() {
-			c.pages = mem.Min()
-		}
-	})
-	if c.err != nil {
-		// keep failures out of the cache: a later upload of the same hash fails again
-		e.mu.Lock()
-		if e.compiled[hash] == c {
-			delete(e.compiled, hash)
-		}
-		e.mu.Unlock()
 	}
+	close(c.done)
 	return c, c.err
 }
 
@@ -144,8 +141,11 @@ func (e *Engine) load(st *txState, hash [32]byte) (*compiledCode, error) {
 	e.mu.Lock()
 	c, ok := e.compiled[hash]
 	e.mu.Unlock()
-	if ok && c.mod != nil {
-		return c, nil
+	if ok {
+		<-c.done
+		if c.err == nil {
+			return c, nil
+		}
 	}
 	code, err := st.get(CodeKey(hash))
 	if err != nil {
