@@ -30,10 +30,12 @@ type wasmRow struct {
 }
 
 type wasmRun struct {
-	MS       float64 `json:"ms"` // median: sender recovery + execution
-	SpreadPc float64 `json:"spread_pct"`
-	TxPerS   float64 `json:"tx_per_s"`
-	USPerTx  float64 `json:"us_per_tx"`
+	MS        float64 `json:"ms"` // median: sender recovery + execution
+	SpreadPc  float64 `json:"spread_pct"`
+	TxPerS    float64 `json:"tx_per_s"`
+	USPerTx   float64 `json:"us_per_tx"`
+	SendersMS float64 `json:"senders_ms"` // median of the sender-recovery phase
+	ExecMS    float64 `json:"execute_ms"` // median of the execution phase
 }
 
 type wasmParRun struct {
@@ -164,6 +166,8 @@ func measureWasm(eng *wasm.Engine, name string, n int, workers []int, runs int, 
 		cfgs = append(cfgs, exec.Config{Workers: w, ForceParallel: true})
 	}
 	times := make([][]time.Duration, len(cfgs))
+	senders := make([][]time.Duration, len(cfgs))
+	execs := make([][]time.Duration, len(cfgs))
 	stats := make([]exec.Stats, len(cfgs))
 	var ref *wasm.BlockResult
 	ok := true
@@ -194,18 +198,23 @@ func measureWasm(eng *wasm.Engine, name string, n int, workers []int, runs int, 
 			}
 			if r > 0 {
 				times[i] = append(times[i], d)
+				senders[i] = append(senders[i], res.Timing.Senders)
+				execs[i] = append(execs[i], res.Timing.Execute)
 			}
 			stats[i] = res.Stats
 		}
 	}
 	nf := float64(n)
-	mk := func(ds []time.Duration) wasmRun {
-		med, spread := median(ds)
-		return wasmRun{MS: ms(med), SpreadPc: spread, TxPerS: nf / med.Seconds(), USPerTx: float64(med.Microseconds()) / nf}
+	mk := func(i int) wasmRun {
+		med, spread := median(times[i])
+		snd, _ := median(senders[i])
+		exe, _ := median(execs[i])
+		return wasmRun{MS: ms(med), SpreadPc: spread, TxPerS: nf / med.Seconds(), USPerTx: float64(med.Microseconds()) / nf,
+			SendersMS: ms(snd), ExecMS: ms(exe)}
 	}
-	row := &wasmRow{Workload: name, Txs: n, GasPerTx: float64(ref.GasUsed) / nf, ResultsOK: ok, Sequential: mk(times[0])}
+	row := &wasmRow{Workload: name, Txs: n, GasPerTx: float64(ref.GasUsed) / nf, ResultsOK: ok, Sequential: mk(0)}
 	for i, w := range workers {
-		run := mk(times[i+1])
+		run := mk(i + 1)
 		row.Parallel = append(row.Parallel, wasmParRun{Workers: w, wasmRun: run, Speedup: row.Sequential.MS / run.MS,
 			Mode: stats[i+1].Mode.String(), AbortsPerTx: float64(stats[i+1].Aborts) / nf})
 	}
@@ -278,12 +287,12 @@ func measureCall(eng *wasm.Engine, sdk string) (*callCost, error) {
 func printWasm(stdout io.Writer, r *wasmReport) error {
 	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.LoadAvg)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tspeedup\taborts/tx\tmode\tmatch\t")
+	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tsenders|exec ms\tspeedup\taborts/tx\tmode\tmatch\t")
 	for _, row := range r.Rows {
 		s := row.Sequential
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\tsequential\t%.1f\t%.0f\t%.0f\t%.1f\t1.00\t\t\t%v\t\n", row.Workload, row.Txs, row.GasPerTx, s.MS, s.SpreadPc, s.TxPerS, s.USPerTx, row.ResultsOK)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\tsequential\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f|%.1f\t1.00\t\t\t%v\t\n", row.Workload, row.Txs, row.GasPerTx, s.MS, s.SpreadPc, s.TxPerS, s.USPerTx, s.SendersMS, s.ExecMS, row.ResultsOK)
 		for _, p := range row.Parallel {
-			fmt.Fprintf(tw, "\t\t\tblock-stm w=%d\t%.1f\t%.0f\t%.0f\t%.1f\t%.2f\t%.3f\t%s\t\t\n", p.Workers, p.MS, p.SpreadPc, p.TxPerS, p.USPerTx, p.Speedup, p.AbortsPerTx, p.Mode)
+			fmt.Fprintf(tw, "\t\t\tblock-stm w=%d\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f|%.1f\t%.2f\t%.3f\t%s\t\t\n", p.Workers, p.MS, p.SpreadPc, p.TxPerS, p.USPerTx, p.SendersMS, p.ExecMS, p.Speedup, p.AbortsPerTx, p.Mode)
 		}
 	}
 	if err := tw.Flush(); err != nil {
