@@ -62,9 +62,29 @@ test-fuzz: ## Run each fuzz target for FUZZTIME (default 30s)
 		done; \
 	done
 
+.PHONY: test-long
+test-long: ## Long property runs: thousands of seeds for spn/exec, spn/evm and spn/wasm (tens of minutes)
+	FAROL_LONG=1 $(GO) test -race -timeout 60m ./spn/exec/...
+	FAROL_LONG=1 $(GO) test -timeout 60m ./spn/evm/... ./spn/wasm/...
+
 .PHONY: bench
-bench: build ## Run the parallel-executor benchmark (see docs/bench/)
+bench: bench-exec bench-evm bench-wasm bench-da ## Run every benchmark (results and commands in docs/bench/)
+
+.PHONY: bench-exec
+bench-exec: build ## Block-STM executor vs sequential (docs/bench/exec.md)
 	./$(BUILD_DIR)/farol-bench exec
+
+.PHONY: bench-evm
+bench-evm: build ## spn/evm vs stock go-ethereum (docs/bench/evm.md)
+	./$(BUILD_DIR)/farol-bench evm
+
+.PHONY: bench-wasm
+bench-wasm: build ## spn/wasm token transfers and AMM swaps (docs/bench/wasm.md)
+	./$(BUILD_DIR)/farol-bench wasm
+
+.PHONY: bench-da
+bench-da: build ## DA square build, erasure extension and roots (docs/bench/da.md)
+	./$(BUILD_DIR)/farol-bench da
 
 .PHONY: lint
 lint: ## gofmt and go vet
