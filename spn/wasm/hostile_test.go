@@ -23,6 +23,7 @@ func tinyModule(body []byte) []byte {
 
 func TestUploadRefused(t *testing.T) {
 	lim := DefaultLimits()
+	lim.MaxInstrumentedSize = 1 << 20 // the bomb below is 120 KB and would grow to ~2 MB
 	manyLocals := tinyModule([]byte{1, 0xa0, 0x8d, 0x06, valI32, opEnd}) // 100000 locals
 	deepBlocks := append([]byte{0}, bytes.Repeat([]byte{opBlock, 0x40}, 10)...)
 	cases := []struct {
@@ -43,6 +44,8 @@ func TestUploadRefused(t *testing.T) {
 		{"truncated", readTestdata(t, "as_token.wasm")[:1000], ErrMalformed},
 		{"oversized", make([]byte, lim.MaxCodeSize+1), ErrCodeTooLarge},
 		{"float call export", tinyModuleFloatExport(), ErrMissingExport},
+		{"instrumentation bomb", tinyModule(append(append([]byte{0}, bytes.Repeat([]byte{opBlock, 0x40, opEnd}, 40000)...), opEnd)), ErrLimit},
+		{"compilation bomb", compileBomb(), ErrLimit},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -62,6 +65,24 @@ func TestUploadRefused(t *testing.T) {
 			checkOnlyFeeAndNonce(t, w, before)
 		})
 	}
+}
+
+// compileBomb has 16 functions of 900 blocks each: under MaxBlocks, over MaxBlockWork
+// (wazero would need seconds to compile it).
+func compileBomb() []byte {
+	body := append(append([]byte{0}, bytes.Repeat([]byte{opBlock, 0x40, opEnd}, 900)...), opEnd)
+	b := []byte("\x00asm\x01\x00\x00\x00")
+	sec := func(id byte, c []byte) { b = append(b, id); b = appendU32(b, uint32(len(c))); b = append(b, c...) }
+	sec(secType, []byte{1, 0x60, 0, 0})
+	sec(secFunction, append([]byte{16}, make([]byte, 16)...))
+	sec(secExport, []byte{1, 4, 'c', 'a', 'l', 'l', 0, 0})
+	code := []byte{16}
+	for i := 0; i < 16; i++ {
+		code = appendU32(code, uint32(len(body)))
+		code = append(code, body...)
+	}
+	sec(secCode, code)
+	return b
 }
 
 // tinyModuleFloatExport exports "call" of type [] -> [f64].

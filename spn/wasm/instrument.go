@@ -22,6 +22,15 @@ type Limits struct {
 	MaxLocals      int    // locals of one function (parameters included)
 	MaxBodySize    int    // bytes of one function body
 	MaxFrames      uint32 // nested Wasm calls inside one contract instance
+	// MaxBlocks bounds block, loop and if instructions in one function, and
+	// MaxBlockWork the sum over functions of their square: wazero's compiler takes time
+	// quadratic in a function's blocks (1,000 blocks: ~0.3 s on the reference machine),
+	// so without them a small upload could stall every node's compiler.
+	MaxBlocks    int
+	MaxBlockWork int
+	// MaxInstrumentedSize bounds the instrumented module (what nodes compile): a module
+	// made of tiny basic blocks grows most under instrumentation.
+	MaxInstrumentedSize int
 }
 
 // DefaultLimits are the limits of host ABI v1 (README.md, "Limits").
@@ -40,6 +49,10 @@ func DefaultLimits() Limits {
 		MaxLocals:      1024,
 		MaxBodySize:    256 << 10,
 		MaxFrames:      1024,
+		MaxBlocks:      1024,    // Go's runtime: at most 385
+		MaxBlockWork:   8 << 20, // Go's runtime: 2.6M
+
+		MaxInstrumentedSize: 10 << 20,
 	}
 }
 
@@ -148,11 +161,15 @@ func (in *instrumenter) assemble(header, codeBody []byte, info *CodeInfo) (*Code
 		out = appendU32(out, uint32(len(body)))
 		out = append(out, body...)
 	}
+	if len(out) > in.lim.MaxInstrumentedSize {
+		return nil, errorf(ErrLimit, "instrumented module of %d bytes, at most %d", len(out), in.lim.MaxInstrumentedSize)
+	}
 	info.Code = out
 	return info, nil
 }
 
 type instrumenter struct {
+	blockWork  int
 	m          *module
 	lim        Limits
 	gas, depth uint32
@@ -328,6 +345,7 @@ func (in *instrumenter) body(t funcType, fb []byte) ([]byte, error) {
 	seg := make([]byte, 0, 64)
 	cost := int64(0)
 	depth := 0 // open blocks inside the body
+	blocks := 0
 	var used temps
 
 	flush := func() {
@@ -357,6 +375,10 @@ func (in *instrumenter) body(t funcType, fb []byte) ([]byte, error) {
 					return nil, errorf(ErrMalformed, "code after the end of the body")
 				}
 				flush()
+				in.blockWork += blocks * blocks
+				if in.blockWork > in.lim.MaxBlockWork {
+					return nil, errorf(ErrLimit, "compilation work (sum of squared block counts) over %d", in.lim.MaxBlockWork)
+				}
 				return in.wrap(t, fb[:localsEnd], groups, used, code)
 			}
 			depth--
@@ -364,6 +386,11 @@ func (in *instrumenter) body(t funcType, fb []byte) ([]byte, error) {
 			flush()
 		case opBlock, opLoop, opIf:
 			depth++
+			blocks++
+			if blocks > in.lim.MaxBlocks {
+				return nil, errorf(ErrLimit, "more than %d blocks in a function", in.lim.MaxBlocks)
+			}
+
 			seg = append(seg, instr...)
 			flush()
 		case opElse, opBr, opBrIf, opBrTable, opUnreachable:
