@@ -69,13 +69,14 @@ type evmCmp struct {
 }
 
 type wasmReport struct {
-	Command   string     `json:"command"`
-	GoVersion string     `json:"go_version"`
-	NumCPU    int        `json:"num_cpu"`
-	LoadAvg   string     `json:"loadavg_before"`
-	Rows      []wasmRow  `json:"rows"`
-	Calls     []callCost `json:"call_cost"`
-	EVM       []evmCmp   `json:"evm_erc20,omitempty"`
+	Command   string       `json:"command"`
+	GoVersion string       `json:"go_version"`
+	NumCPU    int          `json:"num_cpu"`
+	LoadAvg   string       `json:"loadavg_before"`
+	Rows      []wasmRow    `json:"rows"`
+	Calls     []callCost   `json:"call_cost"`
+	EVM       []evmCmp     `json:"evm_erc20,omitempty"`
+	Scaling   []scalingRow `json:"scaling,omitempty"`
 }
 
 func runWasm(args []string, stdout, stderr io.Writer) error {
@@ -90,6 +91,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		runs      = fs.Int("runs", 5, "runs per measurement (median reported)")
 		seed      = fs.Uint64("seed", 1, "workload seed")
 		withEVM   = fs.Bool("evm", true, "also run the ERC-20 workload on spn/evm")
+		scaling   = fs.Bool("scaling", true, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines on this machine")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -103,6 +105,9 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		GoVersion: runtime.Version(),
 		NumCPU:    runtime.NumCPU(),
 		LoadAvg:   loadavg(),
+	}
+	if *scaling {
+		report.Scaling = measureScaling(*runs)
 	}
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "farol-wasm-cache")
@@ -314,7 +319,12 @@ func printWasm(stdout io.Writer, r *wasmReport) error {
 		for _, e := range r.EVM {
 			fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.0f\t%.2f\t\n", e.Txs, e.Workers, e.MS, e.ExecMS, e.TxPerS, e.Speedup)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, sc := range r.Scaling {
+		fmt.Fprintf(stdout, "scaling 2 vs 1 goroutines: %-28s %.2fx\n", sc.Kernel, sc.Speedup)
 	}
 	return nil
 }
