@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,6 +74,7 @@ type wasmReport struct {
 	GoVersion string       `json:"go_version"`
 	NumCPU    int          `json:"num_cpu"`
 	LoadAvg   string       `json:"loadavg_before"`
+	GOGC      int          `json:"gogc"`
 	Rows      []wasmRow    `json:"rows"`
 	Calls     []callCost   `json:"call_cost"`
 	EVM       []evmCmp     `json:"evm_erc20,omitempty"`
@@ -91,6 +93,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		runs      = fs.Int("runs", 5, "runs per measurement (median reported)")
 		seed      = fs.Uint64("seed", 1, "workload seed")
 		withEVM   = fs.Bool("evm", true, "also run the ERC-20 workload on spn/evm")
+		gogc      = fs.Int("gogc", 0, "set the GC target percentage (debug.SetGCPercent) for the run; 0 keeps GOGC")
 		scaling   = fs.Bool("scaling", true, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines on this machine")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -106,6 +109,12 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		NumCPU:    runtime.NumCPU(),
 		LoadAvg:   loadavg(),
 	}
+	if *gogc > 0 {
+		old := debug.SetGCPercent(*gogc)
+		defer debug.SetGCPercent(old)
+	}
+	report.GOGC = debug.SetGCPercent(-1)
+	debug.SetGCPercent(report.GOGC)
 	if *scaling {
 		report.Scaling = measureScaling(*runs)
 	}
@@ -290,7 +299,7 @@ func measureCall(eng *wasm.Engine, sdk string) (*callCost, error) {
 }
 
 func printWasm(stdout io.Writer, r *wasmReport) error {
-	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.LoadAvg)
+	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, GOGC %d, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.GOGC, r.LoadAvg)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tsenders|exec ms\tspeedup\taborts/tx\tmode\tmatch\t")
 	for _, row := range r.Rows {

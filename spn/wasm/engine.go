@@ -253,11 +253,9 @@ func (ev *env) run(c *compiledCode, entry string, caller, self Address, value ex
 	f.gas = mod.ExportedGlobal(gasGlobalExport).(api.MutableGlobal)
 	f.gas.Set(gas - cost)
 	if c.hasStart {
-		_, err = mod.ExportedFunction("_initialize").Call(ctx)
+		entry = EntryPrefix + entry // _initialize, then entry, in one host->guest call
 	}
-	if err == nil {
-		_, err = mod.ExportedFunction(entry).Call(ctx)
-	}
+	_, err = mod.ExportedFunction(entry).Call(ctx)
 	left := int64(f.gas.Get())
 	res := callResult{gasUsed: gas, ret: f.ret}
 	if left >= 0 {

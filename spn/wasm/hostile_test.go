@@ -23,7 +23,7 @@ func tinyModule(body []byte) []byte {
 
 func TestUploadRefused(t *testing.T) {
 	lim := DefaultLimits()
-	lim.MaxInstrumentedSize = 1 << 20 // the bomb below is 120 KB and would grow to ~2 MB
+	lim.MaxInstrumentedSize = 1 << 20                                    // the bomb below is 120 KB and would grow to ~2 MB
 	manyLocals := tinyModule([]byte{1, 0xa0, 0x8d, 0x06, valI32, opEnd}) // 100000 locals
 	deepBlocks := append([]byte{0}, bytes.Repeat([]byte{opBlock, 0x40}, 10)...)
 	cases := []struct {

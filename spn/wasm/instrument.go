@@ -139,6 +139,10 @@ func (in *instrumenter) assemble(header, codeBody []byte, info *CodeInfo) (*Code
 	for _, s := range m.sections {
 		byID[s.id] = s.body
 	}
+	if codeBody != nil {
+		byID[secCode] = codeBody
+	}
+	in.addEntryWrappers(byID)
 	byID[secType] = in.typeSection()
 	byID[secGlobal] = in.globalSection()
 	byID[secExport] = in.exportSection()
@@ -146,9 +150,6 @@ func (in *instrumenter) assemble(header, codeBody []byte, info *CodeInfo) (*Code
 		mem := []byte{1, 1}
 		mem = appendU32(mem, m.memPages)
 		byID[secMemory] = appendU32(mem, m.memMax)
-	}
-	if codeBody != nil {
-		byID[secCode] = codeBody
 	}
 	out := append([]byte(nil), header...)
 	for _, id := range []byte{secType, secImport, secFunction, secTable, secMemory, secGlobal,
@@ -168,7 +169,67 @@ func (in *instrumenter) assemble(header, codeBody []byte, info *CodeInfo) (*Code
 	return info, nil
 }
 
+// EntryPrefix names the exported wrappers the instrumenter adds when a module exports
+// _initialize: "__farol_call" runs _initialize then call (and "__farol_instantiate"
+// likewise), so the host enters the instance once per call: each exported function
+// the host calls costs wazero a call engine with its own stack.
+const EntryPrefix = "__farol_"
+
+type wrapper struct {
+	name   string
+	target uint32
+}
+
+// addEntryWrappers appends the wrapper functions (function, code and, through
+// in.wrappers, export sections).
+func (in *instrumenter) addEntryWrappers(byID map[byte][]byte) {
+	m := in.m
+	initExp, ok := m.exports["_initialize"]
+	if !ok {
+		return
+	}
+	for _, name := range []string{"call", "instantiate"} {
+		if e, ok := m.exports[name]; ok {
+			in.wrappers = append(in.wrappers, wrapper{EntryPrefix + name, e.idx})
+		}
+	}
+	void := -1
+	for i, t := range m.types {
+		if len(t.params) == 0 && len(t.results) == 0 {
+			void = i
+			break
+		}
+	}
+	if void < 0 {
+		void = len(m.types) + len(in.extraTypes)
+		in.extraTypes = append(in.extraTypes, funcType{})
+	}
+	n := len(m.funcTypes)
+	fs := appendU32(nil, uint32(n+len(in.wrappers)))
+	if old, ok := byID[secFunction]; ok {
+		_, p, _ := readU32(old, 0)
+		fs = append(fs, old[p:]...)
+	}
+	cs := appendU32(nil, uint32(n+len(in.wrappers)))
+	if old, ok := byID[secCode]; ok {
+		_, p, _ := readU32(old, 0)
+		cs = append(cs, old[p:]...)
+	}
+	for _, w := range in.wrappers {
+		fs = appendU32(fs, uint32(void))
+		body := []byte{0, 0x10}
+		body = appendU32(body, initExp.idx)
+		body = append(body, 0x10)
+		body = appendU32(body, w.target)
+		body = append(body, opEnd)
+		cs = appendU32(cs, uint32(len(body)))
+		cs = append(cs, body...)
+	}
+	byID[secFunction], byID[secCode] = fs, cs
+}
+
 type instrumenter struct {
+	wrappers   []wrapper
 	blockWork  int
 	m          *module
 	lim        Limits
@@ -215,10 +276,16 @@ func (in *instrumenter) exportSection() []byte {
 		}
 	}
 	var b []byte
-	b = appendU32(b, uint32(len(in.m.exports)+2))
+	b = appendU32(b, uint32(len(in.m.exports)+2+len(in.wrappers)))
 	if old != nil {
 		_, p, _ := readU32(old, 0)
 		b = append(b, old[p:]...)
+	}
+	for i, w := range in.wrappers {
+		b = appendU32(b, uint32(len(w.name)))
+		b = append(b, w.name...)
+		b = append(b, 0)
+		b = appendU32(b, uint32(in.m.importFuncs+len(in.m.funcTypes)+i))
 	}
 	for _, e := range []struct {
 		name string

@@ -3,6 +3,7 @@ package wasm
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 )
 
 // Value types (spec §5.3.1). v128 is refused (no SIMD).
@@ -386,7 +387,7 @@ func (m *module) parseSection(id byte, body []byte, lim Limits) error {
 			if err != nil {
 				return err
 			}
-			if name == gasGlobalExport || name == depthGlobalExport {
+			if strings.HasPrefix(name, "__farol_") {
 				return errorf(ErrMalformed, "export name %q is reserved", name)
 			}
 			if _, dup := m.exports[name]; dup {
