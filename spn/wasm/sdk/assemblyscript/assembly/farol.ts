@@ -28,6 +28,8 @@
 @external("farol_v1", "sha256") declare function _sha256(p: usize, l: i32, dst: usize): void;
 @external("farol_v1", "keccak256") declare function _keccak256(p: usize, l: i32, dst: usize): void;
 @external("farol_v1", "mesh_send") declare function _mesh_send(spn: i64, to: usize, d: usize, dl: i32): i32;
+@external("farol_v1", "secp256k1_recover") declare function _secp256k1_recover(hash: usize, sig: usize, dst: usize): i32;
+@external("farol_v1", "ed25519_verify") declare function _ed25519_verify(pub: usize, msg: usize, ml: i32, sig: usize): i32;
 
 export const ADDRESS_LEN = 20;
 
@@ -51,7 +53,7 @@ export function revert(msg: string): void {
 
 /** abort is AssemblyScript's assertion handler (--use abort=...): a revert. */
 export function farolAbort(msg: string | null, file: string | null, line: u32, col: u32): void {
-  revert(msg != null ? msg! : "abort");
+  revert(msg !== null ? msg : "abort");
 }
 
 export function require(ok: bool, msg: string): void { if (!ok) revert(msg); }
@@ -105,7 +107,8 @@ export class CallResult {
 
 /** Calls another contract; its state changes revert if it fails. gas 0: all available. */
 export function call(to: Uint8Array, input: Uint8Array, value32: Uint8Array | null = null, gas: i64 = 0): CallResult {
-  const v = value32 != null ? value32! : new Uint8Array(32);
+  let v = new Uint8Array(32);
+  if (value32 !== null) v = value32;
   const st = _call(to.dataStart, v.dataStart, input.dataStart, input.length, gas);
   const n = _return_data_size();
   const d = new Uint8Array(n);
@@ -119,6 +122,19 @@ export function gasLeft(): u64 { return <u64>_gas_left(); }
 
 export function sha256(b: Uint8Array): Uint8Array { const h = new Uint8Array(32); _sha256(b.dataStart, b.length, h.dataStart); return h; }
 export function keccak256(b: Uint8Array): Uint8Array { const h = new Uint8Array(32); _keccak256(b.dataStart, b.length, h.dataStart); return h; }
+
+/** The Ethereum-style address that signed hash (sig = r|s|v, v in {0,1}); null if invalid. */
+export function ecrecover(hash: Uint8Array, sig: Uint8Array): Uint8Array | null {
+  require(hash.length == 32 && sig.length == 65, "ecrecover: bad lengths");
+  const a = new Uint8Array(ADDRESS_LEN);
+  return _secp256k1_recover(hash.dataStart, sig.dataStart, a.dataStart) == 0 ? a : null;
+}
+
+/** Reports whether sig (64 bytes) is pub's (32 bytes) Ed25519 signature of msg. */
+export function ed25519Verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): bool {
+  require(pub.length == 32 && sig.length == 64, "ed25519: bad lengths");
+  return _ed25519_verify(pub.dataStart, msg.dataStart, msg.length, sig.dataStart) == 1;
+}
 
 /** Appends a message to the block's outbox for contract `to` on SPN `spn`. */
 export function meshSend(spn: u64, to: Uint8Array, data: Uint8Array): i32 { return _mesh_send(<i64>spn, to.dataStart, data.dataStart, data.length); }
@@ -140,7 +156,8 @@ export function readU64(b: Uint8Array, off: i32): u64 {
 
 export function getU64(key: Uint8Array): u64 {
   const v = get(key);
-  return v == null ? 0 : readU64(v!, 0);
+  if (v === null) return 0;
+  return readU64(v, 0);
 }
 
 export function setU64(key: Uint8Array, v: u64): void { set(key, u64be(v)); }

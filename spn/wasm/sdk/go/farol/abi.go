@@ -180,3 +180,102 @@ func AddressAt(b []byte, off int) Address {
 	Require(len(b) >= off+20, "short input")
 	return Address(b[off : off+20])
 }
+
+//go:wasmimport farol_v1 origin
+func originAddr(dst unsafe.Pointer)
+
+//go:wasmimport farol_v1 value
+func valueOf(dst unsafe.Pointer)
+
+//go:wasmimport farol_v1 balance
+func balanceOf(addr, dst unsafe.Pointer)
+
+//go:wasmimport farol_v1 transfer
+func transfer(addr, amount unsafe.Pointer) uint32
+
+//go:wasmimport farol_v1 block_time
+func blockTime() int64
+
+//go:wasmimport farol_v1 gas_left
+func gasLeft() int64
+
+//go:wasmimport farol_v1 sha256
+func sha256(p unsafe.Pointer, n uint32, dst unsafe.Pointer)
+
+//go:wasmimport farol_v1 keccak256
+func keccak256(p unsafe.Pointer, n uint32, dst unsafe.Pointer)
+
+//go:wasmimport farol_v1 secp256k1_recover
+func secp256k1Recover(hash, sig, dst unsafe.Pointer) uint32
+
+//go:wasmimport farol_v1 ed25519_verify
+func ed25519Verify(pub, msg unsafe.Pointer, n uint32, sig unsafe.Pointer) uint32
+
+//go:wasmimport farol_v1 mesh_send
+func meshSend(spn uint64, to, data unsafe.Pointer, n uint32) uint32
+
+// Amount is a native-token amount, 32 bytes big-endian.
+type Amount [32]byte
+
+// Origin returns the transaction's signer.
+func Origin() Address {
+	var a Address
+	originAddr(unsafe.Pointer(&a[0]))
+	return a
+}
+
+// Value returns the native token attached to this call.
+func Value() Amount {
+	var v Amount
+	valueOf(unsafe.Pointer(&v[0]))
+	return v
+}
+
+// Balance returns the native-token balance of a.
+func Balance(a Address) Amount {
+	var v Amount
+	balanceOf(unsafe.Pointer(&a[0]), unsafe.Pointer(&v[0]))
+	return v
+}
+
+// Transfer sends native token from this contract; false if its balance is too low.
+func Transfer(to Address, amount Amount) bool {
+	return transfer(unsafe.Pointer(&to[0]), unsafe.Pointer(&amount[0])) == 0
+}
+
+// BlockTime returns the block time (unix seconds).
+func BlockTime() uint64 { return uint64(blockTime()) }
+
+// GasLeft returns the gas left in this call.
+func GasLeft() uint64 { return uint64(gasLeft()) }
+
+// Sha256 returns the SHA-256 digest of b.
+func Sha256(b []byte) (h [32]byte) {
+	sha256(ptr(b), uint32(len(b)), unsafe.Pointer(&h[0]))
+	return h
+}
+
+// Keccak256 returns the Keccak-256 digest of b.
+func Keccak256(b []byte) (h [32]byte) {
+	keccak256(ptr(b), uint32(len(b)), unsafe.Pointer(&h[0]))
+	return h
+}
+
+// Ecrecover returns the Ethereum-style address that signed hash (sig = r|s|v, v in
+// {0,1}); false if the signature is invalid.
+func Ecrecover(hash [32]byte, sig [65]byte) (Address, bool) {
+	var a Address
+	ok := secp256k1Recover(unsafe.Pointer(&hash[0]), unsafe.Pointer(&sig[0]), unsafe.Pointer(&a[0])) == 0
+	return a, ok
+}
+
+// Ed25519Verify reports whether sig is pub's signature of msg.
+func Ed25519Verify(pub [32]byte, msg []byte, sig [64]byte) bool {
+	return ed25519Verify(unsafe.Pointer(&pub[0]), ptr(msg), uint32(len(msg)), unsafe.Pointer(&sig[0])) == 1
+}
+
+// MeshSend appends a message for contract to on SPN spn to the block's outbox and
+// returns its index among this transaction's messages.
+func MeshSend(spn uint64, to Address, data []byte) uint32 {
+	return meshSend(spn, unsafe.Pointer(&to[0]), ptr(data), uint32(len(data)))
+}
