@@ -5,7 +5,9 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/binary"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/farolnet/farol/spn/exec"
@@ -122,4 +124,32 @@ func TestFeesAndNonces(t *testing.T) {
 			t.Fatalf("invalid transactions changed %q", k)
 		}
 	}
+}
+
+// TestCompilationCache: a second engine on the same cache directory loads the compiled
+// module instead of compiling it again (a node restart).
+func TestCompilationCache(t *testing.T) {
+	dir := t.TempDir()
+	code := readTestdata(t, "go_counter.wasm")
+	var times []time.Duration
+	for i := 0; i < 2; i++ {
+		e, err := New(t.Context(), Config{ChainID: testChainID, CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := e.Upload(code); err != nil {
+			t.Fatal(err)
+		}
+		times = append(times, time.Since(start))
+		e.Close(t.Context())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) == 0 {
+		t.Fatal("nothing in the cache directory")
+	}
+	if times[1]*4 > times[0] {
+		t.Fatalf("cached load %v not much faster than the first compile %v", times[1], times[0])
+	}
+	t.Logf("compile %v, from the cache %v", times[0], times[1])
 }

@@ -419,17 +419,14 @@ var wasiFuncs = []hostFunc{
 			trap(errorf(ErrHostArgs, "fd_write with %d buffers", cnt))
 		}
 		f.charge(HostBaseGas)
-		var total uint32
+		var total uint64
 		for i := uint32(0); i < cnt; i++ {
 			iov := read(m, iovs+8*i, 8)
-			total += binary.LittleEndian.Uint32(iov[4:])
-			if debugWASI {
-				println(string(read(m, binary.LittleEndian.Uint32(iov), binary.LittleEndian.Uint32(iov[4:]))))
-			}
+			total += uint64(binary.LittleEndian.Uint32(iov[4:]))
 		}
-		f.charge(CopyGasPerByte * uint64(total))
+		f.charge(CopyGasPerByte * total) // discarded, but paid as if written
 		var b [4]byte
-		binary.LittleEndian.PutUint32(b[:], total)
+		binary.LittleEndian.PutUint32(b[:], uint32(min(total, math.MaxUint32)))
 		write(m, u32(s[3]), b[:])
 		s[0] = 0
 	}},
@@ -510,5 +507,3 @@ func registerHost(ctx context.Context, rt wazero.Runtime) error {
 	}
 	return nil
 }
-
-var debugWASI = false

@@ -416,7 +416,7 @@ func (in *instrumenter) body(t funcType, fb []byte) ([]byte, error) {
 	var used temps
 
 	flush := func() {
-		if cost > 0 && !debugNoMeter {
+		if cost > 0 {
 			code = in.charge(code, cost)
 		}
 		code = append(code, seg...)
@@ -464,9 +464,7 @@ func (in *instrumenter) body(t funcType, fb []byte) ([]byte, error) {
 			seg = append(seg, instr...)
 			flush()
 		case opReturn:
-			if !debugNoDepth {
-				seg = in.depthExit(seg)
-			}
+			seg = in.depthExit(seg)
 			seg = append(seg, instr...)
 			flush()
 		case opMemoryGrow:
@@ -512,10 +510,6 @@ func (in *instrumenter) wrap(t funcType, locals []byte, groups uint32, used temp
 	out := appendU32(nil, groups+uint32(extra))
 	out = append(out, locals[r.pos:]...)
 	out = append(out, decl...)
-	if debugNoDepth {
-		out = append(out, code...)
-		return append(out, opEnd), nil
-	}
 	// depth += 1; if depth > MaxFrames: trap
 	out = append(out, opGlobalGet)
 	out = appendU32(out, in.depth)
@@ -622,5 +616,3 @@ func canonicalise(b []byte, tmp uint32, f64 bool) []byte {
 	// Stack: x, canon, x==x. select keeps x if x==x (not a NaN), else canon.
 	return append(b, opSelect)
 }
-
-var debugNoMeter, debugNoDepth bool
