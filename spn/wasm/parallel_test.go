@@ -107,8 +107,8 @@ func outcome(r *BlockResult) blockOutcome {
 func TestParallelEqualsSequential(t *testing.T) {
 	w := newMixWorld(t, 24)
 	seeds := 6
-	if os.Getenv("FAROL_WASM_LONG") != "" {
-		seeds = 60
+	if os.Getenv("FAROL_LONG") != "" || os.Getenv("FAROL_WASM_LONG") != "" {
+		seeds = 1000 // make test-long: a few minutes
 	}
 	for seed := 0; seed < seeds; seed++ {
 		rng := rand.New(rand.NewPCG(uint64(seed), 99))
