@@ -5,6 +5,7 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 
+	"github.com/cosmos/cosmos-sdk/client"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/farolnet/farol/da/square"
@@ -136,3 +137,14 @@ func (r *anteRunner) run(raw []byte) (err error) {
 	write()
 	return nil
 }
+
+// blobAwareTxConfig is a client.TxConfig whose decoder also reads BlobTxs, so
+// that clients and the node's gRPC tx service can show transactions that
+// carry blobs (`farold query tx`, GetTx), as the chain itself decodes them.
+type blobAwareTxConfig struct{ client.TxConfig }
+
+func (c blobAwareTxConfig) TxDecoder() sdk.TxDecoder { return blobTxDecoder(c.TxConfig.TxDecoder()) }
+
+// BlobAwareTxConfig wraps cfg so that its TxDecoder decodes a BlobTx to its
+// inner transaction (the blobs themselves are served by x/da's queries).
+func BlobAwareTxConfig(cfg client.TxConfig) client.TxConfig { return blobAwareTxConfig{cfg} }

@@ -56,7 +56,7 @@ func DefaultConfig(numValidators int) Config {
 			EncodingConfig: moduletestutil.TestEncodingConfig{
 				InterfaceRegistry: enc.InterfaceRegistry,
 				Codec:             enc.Codec,
-				TxConfig:          enc.TxConfig,
+				TxConfig:          app.BlobAwareTxConfig(enc.TxConfig),
 				Amino:             enc.Amino,
 			},
 		}

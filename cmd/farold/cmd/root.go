@@ -48,7 +48,7 @@ func NewRootCmd() (*cobra.Command, error) {
 	initClientCtx := client.Context{}.
 		WithCodec(enc.Codec).
 		WithInterfaceRegistry(enc.InterfaceRegistry).
-		WithTxConfig(enc.TxConfig).
+		WithTxConfig(app.BlobAwareTxConfig(enc.TxConfig)).
 		WithLegacyAmino(enc.Amino).
 		WithInput(os.Stdin).
 		WithAccountRetriever(authtypes.AccountRetriever{}).
