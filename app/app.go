@@ -14,7 +14,6 @@ import (
 	"cosmossdk.io/x/upgrade"
 	upgradekeeper "cosmossdk.io/x/upgrade/keeper"
 	upgradetypes "cosmossdk.io/x/upgrade/types"
-	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/spf13/cast"
 
@@ -316,19 +315,6 @@ func New(
 		}
 	}
 	return app
-}
-
-// PreBlocker runs the modules' pre-block hooks (upgrade, auth), then stores
-// the block's data square, data root and blobs (x/da).
-func (app *FarolApp) PreBlocker(ctx sdk.Context, req *abci.RequestFinalizeBlock) (*sdk.ResponsePreBlock, error) {
-	res, err := app.ModuleManager.PreBlock(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := app.DAKeeper.ProcessBlock(ctx, req.Txs); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 // BeginBlocker runs the modules' begin-block hooks.

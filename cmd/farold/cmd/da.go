@@ -15,7 +15,6 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
-	clienttx "github.com/cosmos/cosmos-sdk/client/tx"
 
 	"github.com/farolnet/farol/da"
 	"github.com/farolnet/farol/da/mainnet"
@@ -72,20 +71,9 @@ func daSubmitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			data, err := os.ReadFile(args[0])
+			blob, txf, err := daclient.BlobFromFile(cmd, clientCtx, ns, args[0])
 			if err != nil {
 				return err
-			}
-			blob, err := da.NewBlob(ns, data)
-			if err != nil {
-				return err
-			}
-			txf, err := clienttx.NewFactoryCLI(clientCtx, cmd.Flags())
-			if err != nil {
-				return err
-			}
-			if !cmd.Flags().Changed(flags.FlagGas) {
-				txf = txf.WithGas(0)
 			}
 			conn, err := daConn(cmd)
 			if err != nil {
@@ -100,7 +88,7 @@ func daSubmitCmd() *cobra.Command {
 			}
 			return printJSON(cmd, map[string]any{
 				"height": height, "namespace": hex.EncodeToString(ns), "commitment": hex.EncodeToString(blob.Commitment),
-				"bytes": len(data), "latency_ms": time.Since(start).Milliseconds(),
+				"bytes": len(blob.Data), "latency_ms": time.Since(start).Milliseconds(),
 			})
 		},
 	}

@@ -52,20 +52,9 @@ func PayForBlobCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			data, err := os.ReadFile(args[1])
+			blob, txf, err := BlobFromFile(cmd, clientCtx, ns, args[1])
 			if err != nil {
 				return err
-			}
-			blob, err := da.NewBlob(ns, data)
-			if err != nil {
-				return err
-			}
-			txf, err := clienttx.NewFactoryCLI(clientCtx, cmd.Flags())
-			if err != nil {
-				return err
-			}
-			if !cmd.Flags().Changed(flags.FlagGas) {
-				txf = txf.WithGas(0)
 			}
 			raw, err := BuildBlobTx(cmd.Context(), clientCtx, txf, clientCtx.FromName, []*da.Blob{blob})
 			if err != nil {
@@ -81,4 +70,26 @@ func PayForBlobCmd() *cobra.Command {
 	}
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
+}
+
+// BlobFromFile reads path as one blob under ns and builds the transaction
+// factory from cmd's flags. Without --gas the gas limit is left at 0, which
+// BuildBlobTx replaces by the blob's size-based default.
+func BlobFromFile(cmd *cobra.Command, clientCtx sdkclient.Context, ns []byte, path string) (*da.Blob, clienttx.Factory, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, clienttx.Factory{}, err
+	}
+	blob, err := da.NewBlob(ns, data)
+	if err != nil {
+		return nil, clienttx.Factory{}, err
+	}
+	txf, err := clienttx.NewFactoryCLI(clientCtx, cmd.Flags())
+	if err != nil {
+		return nil, clienttx.Factory{}, err
+	}
+	if !cmd.Flags().Changed(flags.FlagGas) {
+		txf = txf.WithGas(0)
+	}
+	return blob, txf, nil
 }
