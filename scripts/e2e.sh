@@ -4,6 +4,7 @@
 # beside `make devnet`), then
 #   - registers, updates and lists an SPN with the farold CLI,
 #   - checks that a bad registration is refused with a clear message,
+#   - publishes a blob to the embedded DA, fetches it with its proof, samples,
 #   - runs the CosmJS real-client test (balance query and token send),
 #   - stops the devnet with SIGINT and checks it stopped cleanly,
 #   - exports the stopped chain's state with `farold export`.
@@ -109,6 +110,19 @@ fi
 [[ "${RESULT%% *}" != "0" ]] || fail "duplicate name accepted"
 echo "refused duplicate: ${RESULT#* }"
 [[ "$("${F[@]}" query spn list --output json | json_field "$(cat)" pagination.total)" == "1" ]] || fail "a refused registration changed the list"
+
+step "publish a blob to the embedded DA, fetch it with its proof, sample the square"
+GRPC="127.0.0.1:$((9090 + OFFSET))"
+head -c 20000 /dev/urandom >"$DATA/blob.in"
+OUT="$("${F[@]}" da submit "$DATA/blob.in" --namespace 0e2e --from dev2 --fees 500000ufrl --da-grpc "$GRPC")" || fail "da submit failed: $OUT"
+DA_HEIGHT="$(json_field "$OUT" height)"
+DA_COMMIT="$(json_field "$OUT" commitment)"
+echo "blob at height $DA_HEIGHT, commitment $DA_COMMIT"
+"${F[@]}" da get "$DA_HEIGHT" "$DA_COMMIT" --namespace 0e2e --out "$DATA/blob.out" --da-grpc "$GRPC" || fail "da get failed"
+cmp -s "$DATA/blob.in" "$DATA/blob.out" || fail "fetched blob differs from the submitted one"
+SAMPLE="$("${F[@]}" da sample "$DA_HEIGHT" --da-grpc "$GRPC")" || fail "da sample failed"
+[[ "$(json_field "$SAMPLE" failed)" == "[]" ]] || fail "sampling an honest node failed: $SAMPLE"
+echo "fetched blob identical, proof verified; sampled $(json_field "$SAMPLE" checked) shares"
 
 step "CosmJS real-client test"
 (
