@@ -21,17 +21,20 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n\nTargets:\n"} /^[a-zA-Z0-9_-]+:.*##/ { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build farold, devnet and farol-bench into ./build
+build: build-node ## Build farold, devnet and farol-bench into ./build
+	$(GO) build -o $(BUILD_DIR)/farol-bench ./cmd/farol-bench
+
+.PHONY: build-node
+build-node: ## Build only what the devnet runs (farold, devnet)
 	$(GO) build -o $(BUILD_DIR)/farold ./cmd/farold
 	$(GO) build -o $(BUILD_DIR)/devnet ./cmd/devnet
-	$(GO) build -o $(BUILD_DIR)/farol-bench ./cmd/farol-bench
 
 .PHONY: install
 install: ## Install farold into $GOBIN
 	$(GO) install ./cmd/farold
 
 .PHONY: devnet
-devnet: build ## Build and run a local devnet (fresh data in ./data/devnet; KEEP=1 continues the existing chain)
+devnet: build-node ## Build and run a local devnet (fresh data in ./data/devnet; KEEP=1 continues the existing chain)
 	./$(BUILD_DIR)/devnet -bin $(BUILD_DIR) $(if $(KEEP),-keep,) $(DEVNET_FLAGS)
 
 .PHONY: test
@@ -50,7 +53,7 @@ test-race: ## Concurrency-critical packages under the race detector
 	$(GO) test -race -timeout 10m $(RACE_PKGS)
 
 .PHONY: test-e2e
-test-e2e: build ## End-to-end: devnet + farold CLI + CosmJS client (needs node and npm)
+test-e2e: build-node ## End-to-end: devnet + farold CLI + CosmJS client (needs node and npm)
 	./scripts/e2e.sh
 
 .PHONY: test-fuzz
