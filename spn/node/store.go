@@ -1,0 +1,152 @@
+package node
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethdb"
+	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/rlp"
+)
+
+// Store layout, in the same key-value store as the EVM state (keys prefixed "spn/"):
+//
+//	spn/head             -> RLP head{Height, Root, Hash}: the last committed block
+//	spn/b/<height BE8>   -> RLP storedBlock{Header, Txs, Receipts}
+//	spn/h/<block hash>   -> height BE8
+//	spn/t/<tx hash>      -> height BE8 ++ index BE4
+//
+// A block's records and the head are written in one batch (atomic), after its state
+// trie nodes are flushed by evm.Persist.
+var (
+	headKey     = []byte("spn/head")
+	blockPrefix = []byte("spn/b/")
+	hashPrefix  = []byte("spn/h/")
+	txPrefix    = []byte("spn/t/")
+	errNotFound = errors.New("not found")
+)
+
+// head is the last committed block.
+type head struct {
+	Height uint64
+	Root   common.Hash // state root = app hash
+	Hash   common.Hash // Ethereum block hash (keccak of the RLP header)
+}
+
+// storedBlock is one block as stored: the Ethereum header, the included
+// transactions (binary encoding) and their consensus receipts.
+type storedBlock struct {
+	Header   *types.Header
+	Txs      [][]byte
+	Receipts []*types.ReceiptForStorage
+}
+
+// Block is a decoded stored block with derived receipt fields.
+type Block struct {
+	Header   *types.Header
+	Hash     common.Hash
+	Txs      []*types.Transaction
+	Receipts types.Receipts
+}
+
+func be8(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func key(prefix, suffix []byte) []byte { return append(append([]byte{}, prefix...), suffix...) }
+
+type store struct {
+	kv     ethdb.KeyValueStore
+	config *params.ChainConfig
+}
+
+func (s *store) head() (head, bool, error) {
+	b, err := s.kv.Get(headKey)
+	if err != nil || len(b) == 0 {
+		return head{}, false, nil //nolint:nilerr // no head yet
+	}
+	var h head
+	if err := rlp.DecodeBytes(b, &h); err != nil {
+		return head{}, false, fmt.Errorf("store: head: %w", err)
+	}
+	return h, true, nil
+}
+
+// writeBlock writes a block, its indexes and the new head in one atomic batch.
+func (s *store) writeBlock(b *Block, root common.Hash) error {
+	sb := storedBlock{Header: b.Header, Txs: make([][]byte, len(b.Txs)), Receipts: make([]*types.ReceiptForStorage, len(b.Receipts))}
+	batch := s.kv.NewBatch()
+	n := b.Header.Number.Uint64()
+	for i, tx := range b.Txs {
+		enc, err := tx.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("store: tx: %w", err)
+		}
+		sb.Txs[i] = enc
+		sb.Receipts[i] = (*types.ReceiptForStorage)(b.Receipts[i])
+		h := tx.Hash()
+		if err := batch.Put(key(txPrefix, h[:]), binary.BigEndian.AppendUint32(be8(n), uint32(i))); err != nil {
+			return err
+		}
+	}
+	enc, err := rlp.EncodeToBytes(&sb)
+	if err != nil {
+		return fmt.Errorf("store: block: %w", err)
+	}
+	hd, err := rlp.EncodeToBytes(&head{Height: n, Root: root, Hash: b.Hash})
+	if err != nil {
+		return err
+	}
+	for _, kv := range [][2][]byte{
+		{key(blockPrefix, be8(n)), enc},
+		{key(hashPrefix, b.Hash[:]), be8(n)},
+		{headKey, hd},
+	} {
+		if err := batch.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return batch.Write()
+}
+
+// block reads block n with derived receipt fields.
+func (s *store) block(n uint64) (*Block, error) {
+	enc, err := s.kv.Get(key(blockPrefix, be8(n)))
+	if err != nil || len(enc) == 0 {
+		return nil, errNotFound
+	}
+	var sb storedBlock
+	if err := rlp.DecodeBytes(enc, &sb); err != nil {
+		return nil, fmt.Errorf("store: block %d: %w", n, err)
+	}
+	b := &Block{Header: sb.Header, Hash: sb.Header.Hash(), Txs: make([]*types.Transaction, len(sb.Txs)), Receipts: make(types.Receipts, len(sb.Receipts))}
+	for i, raw := range sb.Txs {
+		tx := new(types.Transaction)
+		if err := tx.UnmarshalBinary(raw); err != nil {
+			return nil, fmt.Errorf("store: block %d tx %d: %w", n, i, err)
+		}
+		b.Txs[i] = tx
+		b.Receipts[i] = (*types.Receipt)(sb.Receipts[i])
+	}
+	if err := b.Receipts.DeriveFields(s.config, b.Hash, n, b.Header.Time, b.Header.BaseFee, nil, b.Txs); err != nil {
+		return nil, fmt.Errorf("store: block %d receipts: %w", n, err)
+	}
+	return b, nil
+}
+
+func (s *store) blockNumberByHash(h common.Hash) (uint64, error) {
+	b, err := s.kv.Get(key(hashPrefix, h[:]))
+	if err != nil || len(b) != 8 {
+		return 0, errNotFound
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+func (s *store) txLocation(h common.Hash) (uint64, int, error) {
+	b, err := s.kv.Get(key(txPrefix, h[:]))
+	if err != nil || len(b) != 12 {
+		return 0, 0, errNotFound
+	}
+	return binary.BigEndian.Uint64(b), int(binary.BigEndian.Uint32(b[8:])), nil
+}
