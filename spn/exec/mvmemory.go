@@ -194,6 +194,7 @@ func (mv *mvMemory) create(key string, h uint64, base []byte, loaded bool, a *ar
 		k.versions = k.first[:0]
 		k.base, k.baseLoaded = base, loaded
 		sh.m[key] = k
+		a.created = append(a.created, k)
 	}
 	sh.mu.Unlock()
 	return k
@@ -248,6 +249,7 @@ type arena struct {
 	records []mvKey
 	reads   []readDesc
 	written []*mvKey
+	created []*mvKey // the key records this worker created, for its part of the final writes
 	recent  [64]recent
 	chunk   int // entries per allocation, sized to the block
 }
@@ -257,6 +259,7 @@ type arena struct {
 // small block must not pay for big chunks.
 func (a *arena) setChunk(n, workers int) {
 	a.chunk = min(1024, max(16, 2*n/max(1, workers)))
+	a.created = make([]*mvKey, 0, a.chunk)
 }
 
 // recent is a slot of a worker's direct-mapped cache of key records.
@@ -477,6 +480,102 @@ func (mv *mvMemory) finals(n, workers int, v *view) ([]final, error) {
 		fs[i] = final{key: r.key, val: lv}
 	}
 	return fs, nil
+}
+
+// sortedWrites is a worker's part of the write set once the block is done: the final
+// value of every written key among created, in key order, encoded. Each key record is
+// created by exactly one worker, so the parts are disjoint and their merge is the
+// write set. Done means no task runs any more (the versions no longer change); the
+// locks are still taken, for the race detector's sake. It reports false if a key's
+// value is not plain (not numeric after deltas, or a base read failed): the caller
+// then builds the write set the general way, which reports the error in key order.
+func (mv *mvMemory) sortedWrites(created []*mvKey, n int) ([]Write, bool) {
+	refs := make([]keyRef, 0, len(created))
+	for _, k := range created {
+		k.mu.RLock()
+		written := len(k.versions) > 0
+		k.mu.RUnlock()
+		if written {
+			refs = append(refs, keyRef{key: k.key, k: k})
+		}
+	}
+	slices.SortFunc(refs, func(a, b keyRef) int { return strings.Compare(a.key, b.key) })
+	ws := make([]Write, len(refs))
+	for i, r := range refs {
+		r.k.mu.RLock()
+		res := mv.resolveLocked(r.k, int32(n))
+		r.k.mu.RUnlock()
+		if res.needBase { // only deltas were added to a key no transaction read
+			val, err := mv.base.Get(r.key)
+			if err != nil {
+				return nil, false
+			}
+			if len(val) == 0 {
+				val = nil
+			}
+			r.k.mu.Lock()
+			if !r.k.baseLoaded {
+				r.k.base, r.k.baseLoaded = val, true
+			}
+			res = mv.resolveLocked(r.k, int32(n))
+			r.k.mu.Unlock()
+		}
+		if res.blocked || res.needBase || res.lv.bad {
+			return nil, false
+		}
+		val := res.lv.raw
+		if res.lv.numeric {
+			val = mv.codec.EncodeNumeric(res.lv.num)
+		}
+		ws[i] = Write{Key: r.key, Value: val}
+	}
+	return ws, true
+}
+
+// mergeWrites merges key-ordered parts with disjoint keys.
+func mergeWrites(parts [][]Write) []Write {
+	total, nonEmpty := 0, 0
+	for _, p := range parts {
+		total += len(p)
+		if len(p) > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty <= 1 {
+		for _, p := range parts {
+			if len(p) > 0 {
+				return p
+			}
+		}
+		return []Write{}
+	}
+	if len(parts) == 2 {
+		a, b := parts[0], parts[1]
+		out := make([]Write, total)
+		i := 0
+		for len(a) > 0 && len(b) > 0 {
+			if a[0].Key < b[0].Key {
+				out[i], a = a[0], a[1:]
+			} else {
+				out[i], b = b[0], b[1:]
+			}
+			i++
+		}
+		i += copy(out[i:], a)
+		copy(out[i:], b)
+		return out
+	}
+	for len(parts) > 1 {
+		next := make([][]Write, 0, (len(parts)+1)/2)
+		for i := 0; i+1 < len(parts); i += 2 {
+			next = append(next, mergeWrites(parts[i:i+2]))
+		}
+		if len(parts)%2 == 1 {
+			next = append(next, parts[len(parts)-1])
+		}
+		parts = next
+	}
+	return parts[0]
 }
 
 func mergeRefs(a, b []keyRef) []keyRef {

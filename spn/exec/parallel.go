@@ -24,6 +24,8 @@ type worker struct {
 	executions  atomic.Int64
 	suspensions atomic.Int64
 	aborts      atomic.Int64
+	part        []Write // the worker's part of the write set (see mvMemory.sortedWrites)
+	partOK      bool
 	_           [64]byte
 }
 
@@ -119,6 +121,12 @@ func (p *parallel[R]) work(w *worker) {
 		}
 		return p.needsReexecution(w, t)
 	})
+	// Each worker sorts and encodes the final writes of the keys it created as soon as
+	// the block is done, in parallel and without waking another goroutine; the calling
+	// goroutine merges the parts.
+	if p.s.done.Load() && !p.s.stop.Load() {
+		w.part, w.partOK = p.mv.sortedWrites(w.arena.created, p.n)
+	}
 }
 
 // tryExecute runs an incarnation and records it (paper: try_execute). A read of an
@@ -243,19 +251,23 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	case !p.s.done.Load():
 		return nil, errorf(ErrInternal, "workers stopped before the block was done")
 	}
-	finals, err := p.mv.finals(n, workers, &view{codec: p.mv.codec})
-	if err != nil {
-		return nil, err
-	}
-	if p.tail != nil {
-		top, err := p.tail.finals(&view{codec: p.mv.codec})
+	if ws, ok := p.workerWrites(); ok {
+		out.Writes = ws
+	} else {
+		finals, err := p.mv.finals(n, workers, &view{codec: p.mv.codec})
 		if err != nil {
 			return nil, err
 		}
-		finals = mergeFinals(finals, top)
-	}
-	if out.Writes, err = encodeFinals(p.mv.codec, finals); err != nil {
-		return nil, err
+		if p.tail != nil {
+			top, err := p.tail.finals(&view{codec: p.mv.codec})
+			if err != nil {
+				return nil, err
+			}
+			finals = mergeFinals(finals, top)
+		}
+		if out.Writes, err = encodeFinals(p.mv.codec, finals); err != nil {
+			return nil, err
+		}
 	}
 	for i := range out.Results {
 		c := &p.counters[i]
@@ -272,6 +284,24 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 		out.Stats.Aborts += st.Aborts
 	}
 	return out, nil
+}
+
+// workerWrites merges the workers' parts of the write set, if every worker that
+// created a key record built its part (the block ended with done, no tail, no value
+// that needs the general path).
+func (p *parallel[R]) workerWrites() ([]Write, bool) {
+	if p.tail != nil || p.chain.Load() || !p.s.done.Load() {
+		return nil, false
+	}
+	parts := make([][]Write, len(p.workers))
+	for i := range p.workers {
+		w := &p.workers[i]
+		if !w.partOK && len(w.arena.created) > 0 {
+			return nil, false
+		}
+		parts[i] = w.part
+	}
+	return mergeWrites(parts), true
 }
 
 // sequentialTail finishes a block after the chain fallback stopped the workers. The
