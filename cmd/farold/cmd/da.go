@@ -42,6 +42,16 @@ func daCommand() *cobra.Command {
 	return cmd
 }
 
+// addDAFlags registers the farold gRPC address flag and, with namespace, the
+// required --namespace flag.
+func addDAFlags(cmd *cobra.Command, namespace bool) {
+	cmd.Flags().String(flagDAGRPC, "localhost:9090", "farold gRPC address")
+	if namespace {
+		cmd.Flags().String(flagDANamespace, "", "namespace id, 1..10 bytes in hex")
+		_ = cmd.MarkFlagRequired(flagDANamespace)
+	}
+}
+
 func daConn(cmd *cobra.Command) (*grpc.ClientConn, error) {
 	addr, _ := cmd.Flags().GetString(flagDAGRPC)
 	return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -93,9 +103,7 @@ func daSubmitCmd() *cobra.Command {
 		},
 	}
 	flags.AddTxFlagsToCmd(cmd)
-	cmd.Flags().String(flagDANamespace, "", "namespace id, 1..10 bytes in hex")
-	cmd.Flags().String(flagDAGRPC, "localhost:9090", "farold gRPC address")
-	_ = cmd.MarkFlagRequired(flagDANamespace)
+	addDAFlags(cmd, true)
 	return cmd
 }
 
@@ -152,10 +160,8 @@ func daGetCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().String(flagDANamespace, "", "namespace id, 1..10 bytes in hex")
-	cmd.Flags().String(flagDAGRPC, "localhost:9090", "farold gRPC address")
+	addDAFlags(cmd, true)
 	cmd.Flags().String(flagDAOut, "", "file to write the blob to (default stdout)")
-	_ = cmd.MarkFlagRequired(flagDANamespace)
 	return cmd
 }
 
@@ -181,9 +187,13 @@ func daSampleCmd() *cobra.Command {
 				return err
 			}
 			res, err := sampling.Sample(cmd.Context(), c, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), height, root, 2*width, k)
+			// In the order the shares were sampled, not map order, so that
+			// the same run prints the same list.
 			failed := make([]string, 0, len(res.Failed))
-			for c, e := range res.Failed {
-				failed = append(failed, fmt.Sprintf("(%d,%d): %v", c.Row, c.Col, e))
+			for _, c := range res.Checked {
+				if e, ok := res.Failed[c]; ok {
+					failed = append(failed, fmt.Sprintf("(%d,%d): %v", c.Row, c.Col, e))
+				}
 			}
 			if perr := printJSON(cmd, map[string]any{
 				"height": height, "data_root": hex.EncodeToString(root), "checked": len(res.Checked), "failed": failed,
@@ -193,7 +203,7 @@ func daSampleCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().String(flagDAGRPC, "localhost:9090", "farold gRPC address")
+	addDAFlags(cmd, false)
 	cmd.Flags().Int(flagDASamples, 16, "number of random shares to check")
 	return cmd
 }
