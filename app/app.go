@@ -84,15 +84,6 @@ var moduleAccountPermissions = map[string][]string{
 	spntypes.ModuleName:            nil,
 }
 
-// ModuleAccountPermissions returns a copy of the module account permissions.
-func ModuleAccountPermissions() map[string][]string {
-	out := make(map[string][]string, len(moduleAccountPermissions))
-	for name, perms := range moduleAccountPermissions {
-		out[name] = append([]string(nil), perms...)
-	}
-	return out
-}
-
 // BlockedAddresses returns the module accounts that may not receive funds by
 // a plain bank send. Governance is allowed to receive (deposits and
 // community spends go through it).
@@ -118,8 +109,6 @@ type FarolApp struct {
 	appCodec          codec.Codec
 	txConfig          client.TxConfig
 	interfaceRegistry codectypes.InterfaceRegistry
-
-	keys map[string]*storetypes.KVStoreKey
 
 	AccountKeeper         authkeeper.AccountKeeper
 	BankKeeper            bankkeeper.BaseKeeper
@@ -177,7 +166,6 @@ func New(
 		appCodec:          enc.Codec,
 		txConfig:          enc.TxConfig,
 		interfaceRegistry: enc.InterfaceRegistry,
-		keys:              keys,
 	}
 	cdc := enc.Codec
 	authority := authtypes.NewModuleAddress(govtypes.ModuleName).String()
@@ -327,9 +315,6 @@ func (app *FarolApp) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
 	return app.ModuleManager.EndBlock(ctx)
 }
 
-// Name returns the application's name.
-func (app *FarolApp) Name() string { return app.BaseApp.Name() }
-
 // LegacyAmino returns the application's legacy amino codec.
 func (app *FarolApp) LegacyAmino() *codec.LegacyAmino { return app.legacyAmino }
 
@@ -351,9 +336,6 @@ func (app *FarolApp) EncodingConfig() EncodingConfig {
 		Amino:             app.legacyAmino,
 	}
 }
-
-// GetKey returns the KV store key of a module, for tests.
-func (app *FarolApp) GetKey(storeKey string) *storetypes.KVStoreKey { return app.keys[storeKey] }
 
 // DefaultGenesis returns the default genesis of every module.
 func (app *FarolApp) DefaultGenesis() map[string]json.RawMessage {
