@@ -47,12 +47,9 @@ type daLatency struct {
 }
 
 type daReport struct {
-	Command   string      `json:"command"`
-	GoVersion string      `json:"go_version"`
-	NumCPU    int         `json:"num_cpu"`
-	LoadAvg   string      `json:"loadavg_before"`
-	Rows      []daRow     `json:"rows"`
-	Devnet    []daLatency `json:"devnet_latency,omitempty"`
+	runInfo
+	Rows   []daRow     `json:"rows"`
+	Devnet []daLatency `json:"devnet_latency,omitempty"`
 }
 
 func runDA(args []string, stdout, stderr io.Writer) error {
@@ -74,7 +71,7 @@ func runDA(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	rep := daReport{Command: "farol-bench da " + strings.Join(args, " "), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(), LoadAvg: loadavg()}
+	rep := daReport{runInfo: newRunInfo("da", args)}
 	for _, s := range strings.Split(*sizes, ",") {
 		mb, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || mb <= 0 {

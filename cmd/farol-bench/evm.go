@@ -54,12 +54,9 @@ type evmEngRun struct {
 }
 
 type evmReport struct {
-	Command   string       `json:"command"`
-	GoVersion string       `json:"go_version"`
-	NumCPU    int          `json:"num_cpu"`
-	LoadAvg   string       `json:"loadavg_before"`
-	Rows      []evmRow     `json:"rows"`
-	Scaling   []scalingRow `json:"scaling,omitempty"`
+	runInfo
+	Rows    []evmRow     `json:"rows"`
+	Scaling []scalingRow `json:"scaling,omitempty"`
 }
 
 // scalingRow is the speedup of a CPU kernel run by 2 goroutines over 1 (same total work).
@@ -141,12 +138,7 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	report := evmReport{
-		Command:   "farol-bench evm " + strings.Join(args, " "),
-		GoVersion: runtime.Version(),
-		NumCPU:    runtime.NumCPU(),
-		LoadAvg:   loadavg(),
-	}
+	report := evmReport{runInfo: newRunInfo("evm", args)}
 	if *scaling {
 		report.Scaling = measureScaling(*runs)
 	}

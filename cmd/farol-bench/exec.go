@@ -41,12 +41,9 @@ type execRow struct {
 }
 
 type execReport struct {
-	Command   string    `json:"command"`
-	GoVersion string    `json:"go_version"`
-	NumCPU    int       `json:"num_cpu"`
-	LoadAvg   string    `json:"loadavg_before"`
-	Rows      []execRow `json:"rows"`
-	Sweep     []execRow `json:"min_parallel_sweep,omitempty"`
+	runInfo
+	Rows  []execRow `json:"rows"`
+	Sweep []execRow `json:"min_parallel_sweep,omitempty"`
 }
 
 func runExec(args []string, stdout, stderr io.Writer) error {
@@ -85,12 +82,7 @@ func runExec(args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 || *txs < 1 {
 		return errors.New("-runs and -txs must be positive")
 	}
-	rep := execReport{
-		Command:   "farol-bench exec " + strings.Join(args, " "),
-		GoVersion: runtime.Version(),
-		NumCPU:    runtime.NumCPU(),
-		LoadAvg:   loadavg(),
-	}
+	rep := execReport{runInfo: newRunInfo("exec", args)}
 	if !*jsonOut {
 		fmt.Fprintf(stdout, "# %s, %d CPUs, GOMAXPROCS %d, load before: %s\n", rep.GoVersion, rep.NumCPU, runtime.GOMAXPROCS(0), rep.LoadAvg)
 	}

@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
+	"strings"
 )
 
 // subcommand runs one benchmark family with its own flags.
@@ -66,4 +68,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// runInfo heads every report: the command as run and the machine it ran on.
+type runInfo struct {
+	Command   string `json:"command"`
+	GoVersion string `json:"go_version"`
+	NumCPU    int    `json:"num_cpu"`
+	LoadAvg   string `json:"loadavg_before"`
+}
+
+func newRunInfo(subcommand string, args []string) runInfo {
+	return runInfo{
+		Command:   "farol-bench " + subcommand + " " + strings.Join(args, " "),
+		GoVersion: runtime.Version(),
+		NumCPU:    runtime.NumCPU(),
+		LoadAvg:   loadavg(),
+	}
 }

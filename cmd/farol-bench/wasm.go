@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
@@ -70,15 +69,12 @@ type evmCmp struct {
 }
 
 type wasmReport struct {
-	Command   string       `json:"command"`
-	GoVersion string       `json:"go_version"`
-	NumCPU    int          `json:"num_cpu"`
-	LoadAvg   string       `json:"loadavg_before"`
-	GOGC      int          `json:"gogc"`
-	Rows      []wasmRow    `json:"rows"`
-	Calls     []callCost   `json:"call_cost"`
-	EVM       []evmCmp     `json:"evm_erc20,omitempty"`
-	Scaling   []scalingRow `json:"scaling,omitempty"`
+	runInfo
+	GOGC    int          `json:"gogc"`
+	Rows    []wasmRow    `json:"rows"`
+	Calls   []callCost   `json:"call_cost"`
+	EVM     []evmCmp     `json:"evm_erc20,omitempty"`
+	Scaling []scalingRow `json:"scaling,omitempty"`
 }
 
 func runWasm(args []string, stdout, stderr io.Writer) error {
@@ -103,12 +99,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	report := wasmReport{
-		Command:   "farol-bench wasm " + strings.Join(args, " "),
-		GoVersion: runtime.Version(),
-		NumCPU:    runtime.NumCPU(),
-		LoadAvg:   loadavg(),
-	}
+	report := wasmReport{runInfo: newRunInfo("wasm", args)}
 	if *gogc > 0 {
 		old := debug.SetGCPercent(*gogc)
 		defer debug.SetGCPercent(old)
