@@ -8,36 +8,25 @@ import (
 	gosquaretx "github.com/celestiaorg/go-square/v3/tx"
 	"github.com/stretchr/testify/require"
 
-	"cosmossdk.io/log"
 	"cosmossdk.io/math"
-	storetypes "cosmossdk.io/store/types"
 
-	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
-	"github.com/cosmos/cosmos-sdk/x/auth"
-	authkeeper "github.com/cosmos/cosmos-sdk/x/auth/keeper"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	"github.com/cosmos/cosmos-sdk/x/bank"
 	bankkeeper "github.com/cosmos/cosmos-sdk/x/bank/keeper"
-	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/farolnet/farol/da/square"
+	"github.com/farolnet/farol/testutil/bankenv"
 	"github.com/farolnet/farol/x/da"
 	"github.com/farolnet/farol/x/da/keeper"
 	"github.com/farolnet/farol/x/da/types"
 )
 
-const (
-	bech32Prefix = "cosmos"
-	minter       = "minter"
-)
 
 // fixture is a real auth + bank + da keeper set on an in-memory multistore.
 type fixture struct {
 	ctx       sdk.Context
+	env       *bankenv.Env
 	k         keeper.Keeper
 	bk        bankkeeper.BaseKeeper
 	msg       types.MsgServer
@@ -47,28 +36,17 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	keys := storetypes.NewKVStoreKeys(authtypes.StoreKey, banktypes.StoreKey, types.StoreKey)
-	ctx := testutil.DefaultContextWithKeys(keys, nil, nil).WithBlockHeight(5)
-	enc := moduletestutil.MakeTestEncodingConfig(auth.AppModuleBasic{}, bank.AppModuleBasic{}, da.AppModuleBasic{})
-	ac := addresscodec.NewBech32Codec(bech32Prefix)
-	authority := authtypes.NewModuleAddress("gov").String()
-	maccPerms := map[string][]string{minter: {authtypes.Minter}, authtypes.FeeCollectorName: nil}
-	ak := authkeeper.NewAccountKeeper(enc.Codec, runtime.NewKVStoreService(keys[authtypes.StoreKey]),
-		authtypes.ProtoBaseAccount, maccPerms, ac, bech32Prefix, authority)
-	bk := bankkeeper.NewBaseKeeper(enc.Codec, runtime.NewKVStoreService(keys[banktypes.StoreKey]), ak,
-		map[string]bool{}, authority, log.NewNopLogger())
-	require.NoError(t, bk.SetParams(ctx, banktypes.DefaultParams()))
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ac, bk, authority)
+	env := bankenv.New(t, types.StoreKey, map[string][]string{authtypes.FeeCollectorName: nil}, da.AppModuleBasic{})
+	ctx := env.Ctx.WithBlockHeight(5)
+	k := keeper.NewKeeper(env.Enc.Codec, runtime.NewKVStoreService(env.Keys[types.StoreKey]), env.AddressCodec, env.BankKeeper, env.Authority)
 	p := types.DefaultParams()
 	p.MaxSquareSize, p.MaxBlobBytes, p.RetentionBlocks = 16, 50_000, 3
 	require.NoError(t, k.InitGenesis(ctx, types.GenesisState{Params: p}))
-	return &fixture{ctx: ctx, k: k, bk: bk, msg: keeper.NewMsgServerImpl(k), query: keeper.NewQueryServerImpl(k), authority: authority}
+	return &fixture{ctx: ctx, env: env, k: k, bk: env.BankKeeper, msg: keeper.NewMsgServerImpl(k), query: keeper.NewQueryServerImpl(k), authority: env.Authority}
 }
 
 func (f *fixture) fund(t *testing.T, addr sdk.AccAddress, amount int64) {
-	coins := sdk.NewCoins(sdk.NewCoin(types.DefaultFeeDenom, math.NewInt(amount)))
-	require.NoError(t, f.bk.MintCoins(f.ctx, minter, coins))
-	require.NoError(t, f.bk.SendCoinsFromModuleToAccount(f.ctx, minter, addr, coins))
+	f.env.Mint(t, f.ctx, addr, sdk.NewCoins(sdk.NewCoin(types.DefaultFeeDenom, math.NewInt(amount))))
 }
 
 func blob(t *testing.T, id byte, size int) *share.Blob {

@@ -8,22 +8,19 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"cosmossdk.io/log"
 	"cosmossdk.io/math"
 	storetypes "cosmossdk.io/store/types"
 
 	addresscodec "github.com/cosmos/cosmos-sdk/codec/address"
 	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/testutil"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
-	"github.com/cosmos/cosmos-sdk/x/auth"
 	authkeeper "github.com/cosmos/cosmos-sdk/x/auth/keeper"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	"github.com/cosmos/cosmos-sdk/x/bank"
 	bankkeeper "github.com/cosmos/cosmos-sdk/x/bank/keeper"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
+	"github.com/farolnet/farol/testutil/bankenv"
 	"github.com/farolnet/farol/x/spn"
 	"github.com/farolnet/farol/x/spn/keeper"
 	"github.com/farolnet/farol/x/spn/types"
@@ -31,14 +28,14 @@ import (
 
 const (
 	mainnetChainID = "farol-1"
-	minter         = "minter"
-	bech32Prefix   = "cosmos"
+	bech32Prefix   = bankenv.Bech32Prefix
 	denom          = types.DefaultBondDenom
 )
 
 // fixture is a real auth + bank + spn keeper set on an in-memory multistore.
 type fixture struct {
 	t         *testing.T
+	env       *bankenv.Env
 	ctx       sdk.Context
 	keys      map[string]*storetypes.KVStoreKey
 	k         keeper.Keeper
@@ -53,29 +50,14 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	keys := storetypes.NewKVStoreKeys(authtypes.StoreKey, banktypes.StoreKey, types.StoreKey)
-	ctx := testutil.DefaultContextWithKeys(keys, nil, nil).
-		WithChainID(mainnetChainID).
-		WithBlockHeight(7)
-	enc := moduletestutil.MakeTestEncodingConfig(auth.AppModuleBasic{}, bank.AppModuleBasic{}, spn.AppModuleBasic{})
-	ac := addresscodec.NewBech32Codec(bech32Prefix)
-	authority := authtypes.NewModuleAddress("gov").String()
-
-	maccPerms := map[string][]string{
-		minter:           {authtypes.Minter},
-		types.ModuleName: nil,
-	}
-	ak := authkeeper.NewAccountKeeper(enc.Codec, runtime.NewKVStoreService(keys[authtypes.StoreKey]),
-		authtypes.ProtoBaseAccount, maccPerms, ac, bech32Prefix, authority)
-	bk := bankkeeper.NewBaseKeeper(enc.Codec, runtime.NewKVStoreService(keys[banktypes.StoreKey]), ak,
-		map[string]bool{}, authority, log.NewNopLogger())
-	require.NoError(t, bk.SetParams(ctx, banktypes.DefaultParams()))
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[types.StoreKey]), ac, bk, authority)
+	env := bankenv.New(t, types.StoreKey, map[string][]string{types.ModuleName: nil}, spn.AppModuleBasic{})
+	ctx := env.Ctx.WithChainID(mainnetChainID).WithBlockHeight(7)
+	k := keeper.NewKeeper(env.Enc.Codec, runtime.NewKVStoreService(env.Keys[types.StoreKey]), env.AddressCodec, env.BankKeeper, env.Authority)
 
 	f := &fixture{
-		t: t, ctx: ctx, keys: keys, k: k, bk: bk, ak: ak,
+		t: t, env: env, ctx: ctx, keys: env.Keys, k: k, bk: env.BankKeeper, ak: env.AccountKeeper,
 		msg: keeper.NewMsgServerImpl(k), query: keeper.NewQueryServerImpl(k),
-		cdc: enc, authority: authority,
+		cdc: env.Enc, authority: env.Authority,
 		moduleAcc: authtypes.NewModuleAddress(types.ModuleName),
 	}
 	require.NoError(t, k.InitGenesis(ctx, *types.DefaultGenesisState()))
@@ -105,18 +87,14 @@ func frl(n int64) sdk.Coin { return sdk.NewCoin(denom, math.NewInt(n*1_000_000))
 // fund mints coins to addr through the minter module account.
 func (f *fixture) fund(address string, coins ...sdk.Coin) {
 	f.t.Helper()
-	amt := sdk.NewCoins(coins...)
-	require.NoError(f.t, f.bk.MintCoins(f.ctx, minter, amt))
-	require.NoError(f.t, f.bk.SendCoinsFromModuleToAccount(f.ctx, minter, accAddr(address), amt))
+	f.env.Mint(f.t, f.ctx, accAddr(address), sdk.NewCoins(coins...))
 }
 
 // fundModule mints coins to the spn module account, as x/bank's genesis does
 // for the deposits of SPNs in a genesis file.
 func (f *fixture) fundModule(coins ...sdk.Coin) {
 	f.t.Helper()
-	amt := sdk.NewCoins(coins...)
-	require.NoError(f.t, f.bk.MintCoins(f.ctx, minter, amt))
-	require.NoError(f.t, f.bk.SendCoinsFromModuleToModule(f.ctx, minter, types.ModuleName, amt))
+	f.env.MintToModule(f.t, f.ctx, types.ModuleName, sdk.NewCoins(coins...))
 }
 
 func (f *fixture) balance(address string) math.Int {
