@@ -22,7 +22,6 @@ import (
 	"github.com/farolnet/farol/x/da/types"
 )
 
-
 // fixture is a real auth + bank + da keeper set on an in-memory multistore.
 type fixture struct {
 	ctx       sdk.Context
