@@ -65,7 +65,14 @@ type App struct {
 	// nonces are the next nonces of senders with transactions in the mempool
 	// (rebuilt by CheckTx rechecks after each commit; never reaches state).
 	nonces map[common.Address]uint64
+
+	// onCommit are called, in order, after each block is committed (outside mu).
+	onCommit []func(*Block)
 }
+
+// OnCommit registers f to be called with every block once it is committed (for
+// subscriptions and metrics). Register before the node starts; f must not block.
+func (a *App) OnCommit(f func(*Block)) { a.onCommit = append(a.onCommit, f) }
 
 type pendingBlock struct {
 	block *Block
@@ -383,6 +390,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.pending = nil
 	a.nonces = map[common.Address]uint64{} // rebuilt by the mempool's rechecks
 	a.mu.Unlock()
+	for _, f := range a.onCommit {
+		f(p.block)
+	}
 	return &abci.ResponseCommit{}, nil
 }
 

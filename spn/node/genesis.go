@@ -33,6 +33,12 @@ type GenesisAlloc struct {
 	Storage map[common.Hash]common.Hash `json:"storage,omitempty"`
 }
 
+// The virtual machines an SPN can run (Genesis.VM).
+const (
+	VMEVM  = "evm"
+	VMWasm = "wasm"
+)
+
 // Defaults of a new SPN.
 const (
 	DefaultBlockGasLimit = 60_000_000
@@ -42,7 +48,7 @@ const (
 
 // Validate checks a genesis.
 func (g *Genesis) Validate() error {
-	if g.VM != "evm" {
+	if g.VM != VMEVM {
 		return fmt.Errorf("genesis: vm %q not supported (evm)", g.VM)
 	}
 	if g.EVMChainID == 0 {
@@ -111,6 +117,6 @@ func bigOf(v uint64) *hexutil.Big { return (*hexutil.Big)(new(big.Int).SetUint64
 
 // DefaultGenesis returns the genesis of a new EVM SPN without allocations.
 func DefaultGenesis(evmChainID uint64) Genesis {
-	return Genesis{VM: "evm", EVMChainID: evmChainID, BlockGasLimit: DefaultBlockGasLimit,
+	return Genesis{VM: VMEVM, EVMChainID: evmChainID, BlockGasLimit: DefaultBlockGasLimit,
 		BaseFee: bigOf(DefaultBaseFee), Alloc: map[common.Address]GenesisAlloc{}}
 }

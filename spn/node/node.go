@@ -12,6 +12,7 @@ import (
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	nm "github.com/cometbft/cometbft/node"
@@ -20,7 +21,6 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
 	cmttypes "github.com/cometbft/cometbft/types"
-	"github.com/ethereum/go-ethereum/ethdb"
 
 	"github.com/farolnet/farol/spn/evm"
 )
@@ -124,13 +124,47 @@ func cometConfig(home string, c Config) *cmtcfg.Config {
 
 // Node is a running SPN node: CometBFT in-process, the app and the JSON-RPC server.
 type Node struct {
-	App     *App
+	App     *App   // the EVM app (nil on a Wasm SPN)
+	VM      string // the genesis' vm: "evm" or "wasm"
 	Comet   *nm.Node
-	EthAddr string // listening address of the Ethereum JSON-RPC (HTTP)
+	EthAddr string // listening address of the JSON-RPC server (HTTP; Ethereum JSON-RPC on an EVM SPN)
 
-	disk ethdb.Database
-	http *http.Server
-	dbs  []dbm.DB // CometBFT databases: Node.Stop leaves the tx indexer's open
+	backend *backend
+	http    *http.Server
+	dbs     []dbm.DB // CometBFT databases: Node.Stop leaves the tx indexer's open
+}
+
+// backend is what a VM contributes to a node: its ABCI app, the JSON-RPC handler
+// served on the node's RPC address, and what to close on Stop.
+type backend struct {
+	app     abci.Application
+	handler func(bc Broadcaster) (http.Handler, error)
+	close   func() error
+}
+
+// openEVM opens the EVM state store under dataDir and the EVM app over it.
+func openEVM(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) {
+	db, disk, err := evm.OpenDatabase(filepath.Join(dataDir, "spn-evm"))
+	if err != nil {
+		return nil, err
+	}
+	app, err := NewApp(gen, db, disk, evm.Options{Workers: c.Workers})
+	if err != nil {
+		disk.Close()
+		return nil, err
+	}
+	n.App = app
+	return &backend{
+		app: app,
+		handler: func(bc Broadcaster) (http.Handler, error) {
+			srv, err := NewRPCServer(app, bc)
+			if err != nil {
+				return nil, err
+			}
+			return newEthHandler(srv), nil
+		},
+		close: disk.Close,
+	}, nil
 }
 
 // dbProvider opens CometBFT's databases and remembers them so Stop closes them all.
@@ -157,18 +191,20 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, disk, err := evm.OpenDatabase(filepath.Join(cfg.DBDir(), "spn-evm"))
-	if err != nil {
-		return nil, err
-	}
-	n := &Node{disk: disk}
+	n := &Node{VM: gen.VM}
 	ok := false
 	defer func() {
 		if !ok {
 			n.Stop()
 		}
 	}()
-	if n.App, err = NewApp(gen, db, disk, evm.Options{Workers: c.Workers}); err != nil {
+	switch gen.VM {
+	case VMWasm:
+		n.backend, err = openWasm(n, gen, cfg.DBDir(), c)
+	default:
+		n.backend, err = openEVM(n, gen, cfg.DBDir(), c)
+	}
+	if err != nil {
 		return nil, err
 	}
 	nodeKey, err := p2p.LoadNodeKey(cfg.NodeKeyFile())
@@ -176,7 +212,7 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 		return nil, err
 	}
 	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
-	n.Comet, err = nm.NewNode(cfg, pv, nodeKey, proxy.NewLocalClientCreator(n.App),
+	n.Comet, err = nm.NewNode(cfg, pv, nodeKey, proxy.NewLocalClientCreator(n.backend.app),
 		func() (*cmttypes.GenesisDoc, error) { return doc, nil },
 		n.dbProvider, nm.DefaultMetricsProvider(cfg.Instrumentation), logger)
 	if err != nil {
@@ -185,16 +221,16 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if err := n.Comet.Start(); err != nil {
 		return nil, fmt.Errorf("cometbft start: %w", err)
 	}
-	srv, err := NewRPCServer(n.App, local.New(n.Comet))
+	h, err := n.backend.handler(local.New(n.Comet))
 	if err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", c.EthRPCAddr)
 	if err != nil {
-		return nil, fmt.Errorf("eth rpc: %w", err)
+		return nil, fmt.Errorf("rpc: %w", err)
 	}
 	n.EthAddr = ln.Addr().String()
-	n.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	n.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = n.http.Serve(ln) }()
 	ok = true
 	return n, nil
@@ -216,8 +252,8 @@ func (n *Node) Stop() error {
 		_ = db.Close() // most are closed by CometBFT already
 	}
 	n.dbs = nil
-	if n.disk != nil {
-		errs = append(errs, n.disk.Close())
+	if n.backend != nil && n.backend.close != nil {
+		errs = append(errs, n.backend.close())
 	}
 	return errors.Join(errs...)
 }

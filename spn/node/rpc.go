@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -34,6 +35,9 @@ func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
 	}
 	return srv, nil
 }
+
+// newEthHandler returns the HTTP handler of the Ethereum JSON-RPC server.
+func newEthHandler(srv *rpc.Server) http.Handler { return srv }
 
 // Web3API is the web3 namespace.
 type Web3API struct{}
