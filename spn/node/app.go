@@ -71,8 +71,13 @@ type App struct {
 }
 
 // OnCommit registers f to be called with every block once it is committed (for
-// subscriptions and metrics). Register before the node starts; f must not block.
-func (a *App) OnCommit(f func(*Block)) { a.onCommit = append(a.onCommit, f) }
+// subscriptions and metrics); f must not block. It may be called while the node
+// runs (the JSON-RPC server registers after CometBFT has started).
+func (a *App) OnCommit(f func(*Block)) {
+	a.mu.Lock()
+	a.onCommit = append(a.onCommit, f)
+	a.mu.Unlock()
+}
 
 type pendingBlock struct {
 	block *Block
@@ -389,8 +394,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.head = head{Height: p.block.Header.Number.Uint64(), Root: p.root, Hash: p.block.Hash}
 	a.pending = nil
 	a.nonces = map[common.Address]uint64{} // rebuilt by the mempool's rechecks
+	hooks := a.onCommit
 	a.mu.Unlock()
-	for _, f := range a.onCommit {
+	for _, f := range hooks {
 		f(p.block)
 	}
 	return &abci.ResponseCommit{}, nil
