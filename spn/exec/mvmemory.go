@@ -400,22 +400,6 @@ func (mv *mvMemory) convertWritesToEstimates(tx int) {
 	}
 }
 
-// removeWrites deletes every version of tx (sequential tail after a chain fallback).
-func (mv *mvMemory) removeWrites(tx int) {
-	m := &mv.meta[tx]
-	t := int32(tx)
-	m.mu.Lock()
-	written := m.written
-	m.reads, m.written = nil, nil
-	m.mu.Unlock()
-	for _, k := range written {
-		k.mu.Lock()
-		if pos, ok := k.find(t); ok {
-			k.versions = slices.Delete(k.versions, pos, pos+1)
-		}
-		k.mu.Unlock()
-	}
-}
 
 // splitSortMinTxs is the block size from which the final sort is split over
 // goroutines: below it, waking a goroutine costs more than the sort.
@@ -605,4 +589,39 @@ func (mv *mvMemory) valueAt(v *view, k *mvKey, tx int) (lowerValue, error) {
 		return lowerValue{}, errorf(ErrInternal, "ESTIMATE of tx %d left after the workers stopped", r.blocker)
 	}
 	return r.lv, nil
+}
+
+// seedSequential puts into s the state the sequential path has after transactions
+// 0..from-1, all of which are executed and validated: for every key they wrote, the
+// last full value and the deltas added after it (a key with only deltas loads its base
+// value lazily, as on the sequential path). No worker may be running. The shards are
+// visited in map order, which only decides the order s's map is filled in.
+func (mv *mvMemory) seedSequential(s *seqState, from int) error {
+	t := int32(from)
+	for i := range mv.shards {
+		for key, k := range mv.shards[i].m {
+			nb := k.below(t)
+			if nb == 0 {
+				continue
+			}
+			sk := s.get(key)
+			if k.baseLoaded {
+				sk.base, sk.loaded = lowerValue{raw: k.base}, true
+			}
+			sk.written = true
+			for _, e := range k.versions[:nb] {
+				if e.estimate {
+					return errorf(ErrInternal, "ESTIMATE of tx %d below the sequential tail at %d", e.tx, from)
+				}
+				if e.kind == writeFull {
+					sk.base, sk.loaded = lowerValue{raw: e.value}, true
+					sk.sum, sk.deltas = U256{}, 0
+					continue
+				}
+				sk.sum = sk.sum.Add(e.delta)
+				sk.deltas++
+			}
+		}
+	}
+	return nil
 }

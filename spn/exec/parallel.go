@@ -251,20 +251,20 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	case !p.s.done.Load():
 		return nil, errorf(ErrInternal, "workers stopped before the block was done")
 	}
-	if ws, ok := p.workerWrites(); ok {
+	var finals []final
+	var err error
+	switch ws, ok := p.workerWrites(); {
+	case ok:
 		out.Writes = ws
-	} else {
-		finals, err := p.mv.finals(n, workers, &view{codec: p.mv.codec})
-		if err != nil {
-			return nil, err
-		}
-		if p.tail != nil {
-			top, err := p.tail.finals(&view{codec: p.mv.codec})
-			if err != nil {
-				return nil, err
-			}
-			finals = mergeFinals(finals, top)
-		}
+	case p.tail != nil: // the tail's state holds every key written in the block
+		finals, err = p.tail.finals(&view{codec: p.mv.codec})
+	default:
+		finals, err = p.mv.finals(n, workers, &view{codec: p.mv.codec})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out.Writes == nil {
 		if out.Writes, err = encodeFinals(p.mv.codec, finals); err != nil {
 			return nil, err
 		}
@@ -307,9 +307,10 @@ func (p *parallel[R]) workerWrites() ([]Write, bool) {
 // sequentialTail finishes a block after the chain fallback stopped the workers. The
 // longest prefix of executed transactions whose read sets validate, checked in block
 // order with no worker running, equals sequential execution of that prefix. The
-// versions of every later transaction are removed, and those transactions run on the
-// sequential path over the multi-version memory as it is after the prefix. It returns
-// the first of them.
+// sequential state after that prefix is built from the multi-version memory (each
+// key's last full value below the first later transaction and the deltas added after
+// it), and every later transaction runs on the sequential path over it. It returns the
+// first of them.
 func (p *parallel[R]) sequentialTail(ctx context.Context) (int, error) {
 	from := 0
 	for from < p.n && p.s.txs[from].status == statusExecuted {
@@ -319,17 +320,9 @@ func (p *parallel[R]) sequentialTail(ctx context.Context) (int, error) {
 		}
 		from++
 	}
-	for i := from; i < p.n; i++ {
-		p.mv.removeWrites(i)
-	}
-	p.tail = newSeqState(p.mv.base, p.mv.codec, p.n-from)
-	p.tail.below = func(v *view, key string) (lowerValue, error) {
-		k := p.mv.lookup(key, nil)
-		if k == nil {
-			val, err := v.storageGet(p.mv.base, key)
-			return lowerValue{raw: val}, err
-		}
-		return p.mv.valueAt(v, k, from)
+	p.tail = newSeqState(p.mv.base, p.mv.codec, p.n)
+	if err := p.mv.seedSequential(p.tail, from); err != nil {
+		return 0, err
 	}
 	if err := runSequential(ctx, p.vm, from, p.n, p.tail, p.results); err != nil {
 		return 0, err

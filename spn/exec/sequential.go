@@ -17,12 +17,11 @@ type seqKey struct {
 	deltas  int
 }
 
-// seqState is the block state of the sequential path. Below it is the base storage, or,
-// for the tail after a chain fallback, the multi-version memory at the first
-// transaction of the tail.
+// seqState is the block state of the sequential path over the base storage. For the
+// tail after a chain fallback it starts from the state the parallel prefix left
+// (mvMemory.seedSequential).
 type seqState struct {
 	base  Storage
-	below func(v *view, key string) (lowerValue, error) // nil: base
 	codec NumericCodec
 	keys  map[string]*seqKey
 	arena []seqKey
@@ -48,14 +47,6 @@ func (s *seqState) get(key string) *seqKey {
 
 func (s *seqState) load(v *view, key string, k *seqKey) error {
 	if k.loaded {
-		return nil
-	}
-	if s.below != nil {
-		lv, err := s.below(v, key)
-		if err != nil {
-			return err
-		}
-		k.base, k.loaded = lv, true
 		return nil
 	}
 	val, err := v.storageGet(s.base, key)
