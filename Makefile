@@ -21,12 +21,13 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n\nTargets:\n"} /^[a-zA-Z0-9_-]+:.*##/ { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: build-node ## Build farold, devnet and farol-bench into ./build
+build: build-node ## Build farold, spnd, devnet and farol-bench into ./build
 	$(GO) build -o $(BUILD_DIR)/farol-bench ./cmd/farol-bench
 
 .PHONY: build-node
-build-node: ## Build only what the devnet runs (farold, devnet)
+build-node: ## Build only what the devnet runs (farold, spnd, devnet)
 	$(GO) build -o $(BUILD_DIR)/farold ./cmd/farold
+	$(GO) build -o $(BUILD_DIR)/spnd ./cmd/spnd
 	$(GO) build -o $(BUILD_DIR)/devnet ./cmd/devnet
 
 .PHONY: install

@@ -1,15 +1,18 @@
 // Command devnet runs a complete Farol network on one machine for
-// development: today a single-validator mainnet (farold) with funded
-// development accounts; later SPN nodes, the DA layer and the relayer join it
-// as further components.
+// development: a single-validator mainnet (farold) with funded development
+// accounts, one EVM SPN and one Wasm SPN (spnd, one operator each) registered
+// in the mainnet's SPN registry; later the relayer joins them as a further
+// component.
 //
-// It prints every endpoint, a line per new mainnet block, and stops every
-// component cleanly on Ctrl-C. `make devnet` builds the binaries and runs it.
+// It prints every endpoint, a line per new mainnet block (and per SPN block
+// with transactions), and stops every component cleanly on Ctrl-C.
+// `make devnet` builds the binaries and runs it.
 //
 // Everything it creates lives under one data folder (default ./data/devnet),
 // recreated on each start unless -keep is given. The keys it creates are
-// development keys: their mnemonics are printed and written to
-// accounts.json, so they must never hold anything of value.
+// development keys: their mnemonics and the SPNs' private key are printed and
+// written to accounts.json and spn-*.json, so they must never hold anything
+// of value.
 package main
 
 import (
@@ -54,17 +57,19 @@ type options struct {
 	devKeys    int
 	blockTime  time.Duration
 	portOffset int
+	noSPN      bool
 }
 
 func main() {
 	var opts options
 	flag.StringVar(&opts.dataDir, "data", "data/devnet", "folder holding every node's home")
 	flag.BoolVar(&opts.keep, "keep", false, "keep the existing data folder and continue its chain instead of starting fresh")
-	flag.StringVar(&opts.bin, "bin", "build", "folder holding the farold binary")
+	flag.StringVar(&opts.bin, "bin", "build", "folder holding the farold and spnd binaries")
 	flag.StringVar(&opts.chainID, "chain-id", "farol-devnet-1", "mainnet chain id")
 	flag.IntVar(&opts.devKeys, "dev-keys", 3, "number of funded development keys")
 	flag.DurationVar(&opts.blockTime, "block-time", time.Second, "target time between mainnet blocks (CometBFT timeout_commit)")
 	flag.IntVar(&opts.portOffset, "port-offset", 0, "added to every default port, to run next to another node")
+	flag.BoolVar(&opts.noSPN, "no-spn", false, "run only the mainnet, without the EVM and Wasm SPNs")
 	flag.Parse()
 
 	if err := run(opts); err != nil {
@@ -82,22 +87,45 @@ func run(opts options) error {
 	if opts.bin, err = filepath.Abs(opts.bin); err != nil {
 		return err
 	}
-	farold := filepath.Join(opts.bin, "farold")
-	if _, err := os.Stat(farold); err != nil {
-		return fmt.Errorf("farold binary not found at %s (run `make build` or `make devnet`): %w", farold, err)
+	bins := []string{"farold"}
+	if !opts.noSPN {
+		bins = append(bins, "spnd")
+	}
+	for _, name := range bins {
+		if _, err := os.Stat(filepath.Join(opts.bin, name)); err != nil {
+			return fmt.Errorf("%s binary not found in %s (run `make build-node` or `make devnet`): %w", name, opts.bin, err)
+		}
 	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 
-	components := []component{newMainnet(opts)}
+	m := newMainnet(opts)
+	components := []component{m}
+	var spns []*spnNode
+	if !opts.noSPN {
+		spns = []*spnNode{newEVMSPN(opts, m), newWasmSPN(opts, m)}
+		for _, s := range spns {
+			components = append(components, s)
+		}
+	}
 
 	logf("data folder %s%s", opts.dataDir, map[bool]string{true: " (kept)", false: " (fresh)"}[opts.keep])
+	if err := os.MkdirAll(opts.dataDir, 0o755); err != nil {
+		return err
+	}
 	for _, c := range components {
 		logf("[%s] preparing", c.Name())
 		if err := c.Prepare(ctx, opts.keep); err != nil {
 			return fmt.Errorf("%s: prepare: %w", c.Name(), err)
 		}
+	}
+	if len(spns) > 0 {
+		var files []string
+		for _, s := range spns {
+			files = append(files, s.infoFile())
+		}
+		printSPNDevKey(files)
 	}
 
 	var started []component
@@ -122,7 +150,9 @@ func run(opts options) error {
 			}
 			return fmt.Errorf("%s: start: %w", c.Name(), err)
 		}
-		started = append(started, c)
+		if c.Done() != nil { // nil: nothing started (e.g. an SPN this spnd cannot run)
+			started = append(started, c)
+		}
 	}
 
 	fmt.Println()

@@ -370,6 +370,42 @@ func (m *mainnet) farold(ctx context.Context, args ...string) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
+// waitTx waits until the mainnet has included the tx and checks it succeeded.
+func (m *mainnet) waitTx(ctx context.Context, hash string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := m.farold(ctx, "query", "tx", hash, "--output", "json")
+		if err == nil {
+			var res struct {
+				Code   int    `json:"code"`
+				RawLog string `json:"raw_log"`
+			}
+			if err := decodeJSON(out, &res); err != nil {
+				return fmt.Errorf("decode tx %s: %w", hash, err)
+			}
+			if res.Code != 0 {
+				return fmt.Errorf("tx %s failed (code %d): %s", hash, res.Code, res.RawLog)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("tx %s not included within 30s", hash)
+}
+
+// decodeJSON decodes a command's JSON output: the whole output (indented
+// JSON), else its last JSON line.
+func decodeJSON(out []byte, v any) error {
+	if err := json.Unmarshal(out, v); err == nil {
+		return nil
+	}
+	return json.Unmarshal(lastJSON(out), v)
+}
+
 // lastJSON returns the last line of out that looks like a JSON object (some
 // commands print notices before their JSON).
 func lastJSON(out []byte) []byte {
