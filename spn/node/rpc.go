@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
+	"strings"
 
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -21,11 +21,14 @@ import (
 const ClientVersion = "farol-spnd/v0.1.0"
 
 // NewRPCServer returns a go-ethereum rpc server with the eth, net and web3 namespaces
-// of app; transactions are broadcast through the CometBFT client bc.
+// of app; transactions are broadcast through the CometBFT client bc. The eth
+// namespace's subscriptions and polling filters are fed by app's commits.
 func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
 	srv := rpc.NewServer()
+	ev := newChainEvents()
+	app.OnCommit(ev.committed)
 	for ns, api := range map[string]any{
-		"eth":  &EthAPI{app: app, bc: bc},
+		"eth":  &EthAPI{app: app, bc: bc, events: ev, filters: newFilterStore()},
 		"net":  &NetAPI{app: app},
 		"web3": &Web3API{},
 	} {
@@ -36,8 +39,34 @@ func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
 	return srv, nil
 }
 
-// newEthHandler returns the HTTP handler of the Ethereum JSON-RPC server.
-func newEthHandler(srv *rpc.Server) http.Handler { return srv }
+// newEthHandler returns the handler of the Ethereum JSON-RPC server: WebSocket
+// upgrade requests go to the server's WebSocket endpoint (subscriptions), every
+// other request to its HTTP endpoint, on the same address.
+func newEthHandler(srv *rpc.Server) http.Handler {
+	ws := srv.WebsocketHandler([]string{"*"})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		srv.ServeHTTP(w, r)
+	})
+}
+
+// isWebsocket reports whether r asks for a WebSocket upgrade.
+func isWebsocket(r *http.Request) bool {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return false
+	}
+	for _, v := range r.Header.Values("Connection") {
+		for _, tok := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Web3API is the web3 namespace.
 type Web3API struct{}
@@ -51,6 +80,9 @@ type NetAPI struct{ app *App }
 // Version returns the EVM chain id in decimal.
 func (n *NetAPI) Version() string { return n.app.config.ChainID.String() }
 
+// Listening reports that the node accepts connections.
+func (n *NetAPI) Listening() bool { return true }
+
 // Broadcaster submits a transaction to CometBFT's mempool (the node's local RPC
 // client implements it).
 type Broadcaster interface {
@@ -59,11 +91,41 @@ type Broadcaster interface {
 
 // EthAPI is the eth namespace.
 type EthAPI struct {
-	app *App
-	bc  Broadcaster
+	app     *App
+	bc      Broadcaster
+	events  *chainEvents
+	filters *filterStore
+	tips    tipCache
 }
 
-var errUnknownBlock = errors.New("unknown block")
+// rpcError is a JSON-RPC error with its code.
+type rpcError struct {
+	code int
+	msg  string
+}
+
+func (e *rpcError) Error() string  { return e.msg }
+func (e *rpcError) ErrorCode() int { return e.code }
+
+// JSON-RPC error codes.
+const (
+	codeInvalidParams = -32602
+	codeLimitExceeded = -32005 // a query over a server limit
+)
+
+func invalidParams(format string, args ...any) error {
+	return &rpcError{code: codeInvalidParams, msg: fmt.Sprintf(format, args...)}
+}
+
+func limitExceeded(format string, args ...any) error {
+	return &rpcError{code: codeLimitExceeded, msg: fmt.Sprintf(format, args...)}
+}
+
+// Errors for blocks that are not (yet) committed, as go-ethereum words them.
+var (
+	errUnknownBlock     = errors.New("header not found")
+	errUnknownBlockHash = errors.New("header for hash not found")
+)
 
 // ChainId returns the EIP-155 chain id.
 func (e *EthAPI) ChainId() *hexutil.Big { return (*hexutil.Big)(e.app.config.ChainID) } //nolint:revive // eth_chainId
@@ -74,19 +136,15 @@ func (e *EthAPI) BlockNumber() hexutil.Uint64 {
 	return hexutil.Uint64(h)
 }
 
-// GasPrice returns the base fee plus the suggested tip.
-func (e *EthAPI) GasPrice() *hexutil.Big {
-	return (*hexutil.Big)(new(big.Int).Add(e.app.gen.BaseFee.ToInt(), big.NewInt(DefaultTip)))
-}
-
-// MaxPriorityFeePerGas returns the suggested tip.
-func (e *EthAPI) MaxPriorityFeePerGas() *hexutil.Big { return (*hexutil.Big)(big.NewInt(DefaultTip)) }
-
 // resolve maps a block tag, number or hash to a committed height.
 func (e *EthAPI) resolve(bnh rpc.BlockNumberOrHash) (uint64, error) {
 	latest, _, _ := e.app.Head()
 	if h, ok := bnh.Hash(); ok {
-		return e.app.st.blockNumberByHash(h)
+		n, err := e.app.st.blockNumberByHash(h)
+		if err != nil || n > latest {
+			return 0, errUnknownBlockHash
+		}
+		return n, nil
 	}
 	n, ok := bnh.Number()
 	if !ok {
@@ -109,11 +167,24 @@ func (e *EthAPI) stateAt(bnh rpc.BlockNumberOrHash) (*state.StateDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := e.app.st.block(n)
+	h, err := e.app.st.header(n)
 	if err != nil {
 		return nil, errUnknownBlock
 	}
-	return state.New(b.Header.Root, e.app.db)
+	return state.New(h.Root, e.app.db)
+}
+
+// headerAt resolves a block tag, number or hash to a committed header.
+func (e *EthAPI) headerAt(bnh rpc.BlockNumberOrHash) (*types.Header, error) {
+	n, err := e.resolve(bnh)
+	if err != nil {
+		return nil, err
+	}
+	h, err := e.app.st.header(n)
+	if err != nil {
+		return nil, errUnknownBlock
+	}
+	return h, nil
 }
 
 // GetBalance returns an account's balance at a block.
@@ -176,6 +247,7 @@ func (e *EthAPI) SendRawTransaction(ctx context.Context, input hexutil.Bytes) (c
 	if res.Code != CodeOK {
 		return common.Hash{}, errors.New(res.Log)
 	}
+	e.filters.addTx(tx.Hash())
 	return tx.Hash(), nil
 }
 
@@ -189,19 +261,51 @@ func (e *EthAPI) GetTransactionReceipt(hash common.Hash) (map[string]any, error)
 	if err != nil || i >= len(b.Receipts) {
 		return nil, fmt.Errorf("receipt of %s: %w", hash, err)
 	}
-	enc, err := json.Marshal(b.Receipts[i])
-	if err != nil {
+	return e.marshalReceipt(b, i), nil
+}
+
+// GetBlockReceipts returns the receipts of a block's transactions (nil if the
+// block is unknown).
+func (e *EthAPI) GetBlockReceipts(bnh rpc.BlockNumberOrHash) ([]map[string]any, error) {
+	b, err := e.blockOf(bnh)
+	if err != nil || b == nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(enc, &m); err != nil {
-		return nil, err
+	out := make([]map[string]any, len(b.Receipts))
+	for i := range b.Receipts {
+		out[i] = e.marshalReceipt(b, i)
 	}
-	tx := b.Txs[i]
+	return out, nil
+}
+
+// marshalReceipt is the JSON-RPC form of receipt i of b, as go-ethereum gives it.
+func (e *EthAPI) marshalReceipt(b *Block, i int) map[string]any {
+	r, tx := b.Receipts[i], b.Txs[i]
 	from, _ := types.Sender(e.app.signer, tx)
-	m["from"] = from
-	m["to"] = tx.To()
-	return m, nil
+	logs := r.Logs
+	if logs == nil {
+		logs = []*types.Log{}
+	}
+	m := map[string]any{
+		"blockHash":         b.Hash,
+		"blockNumber":       hexutil.Uint64(b.Header.Number.Uint64()),
+		"transactionHash":   tx.Hash(),
+		"transactionIndex":  hexutil.Uint64(i),
+		"from":              from,
+		"to":                tx.To(),
+		"gasUsed":           hexutil.Uint64(r.GasUsed),
+		"cumulativeGasUsed": hexutil.Uint64(r.CumulativeGasUsed),
+		"contractAddress":   nil,
+		"logs":              logs,
+		"logsBloom":         r.Bloom,
+		"type":              hexutil.Uint(tx.Type()),
+		"effectiveGasPrice": (*hexutil.Big)(r.EffectiveGasPrice),
+		"status":            hexutil.Uint64(r.Status),
+	}
+	if tx.To() == nil {
+		m["contractAddress"] = r.ContractAddress
+	}
+	return m
 }
 
 // GetTransactionByHash returns a committed transaction (nil if unknown).
@@ -215,6 +319,109 @@ func (e *EthAPI) GetTransactionByHash(hash common.Hash) (map[string]any, error) 
 		return nil, fmt.Errorf("transaction %s: %w", hash, err)
 	}
 	return e.marshalTx(b, i)
+}
+
+// GetTransactionByBlockNumberAndIndex returns transaction i of a block (nil if
+// there is none).
+func (e *EthAPI) GetTransactionByBlockNumberAndIndex(number rpc.BlockNumber, i hexutil.Uint) (map[string]any, error) {
+	return e.txByIndex(rpc.BlockNumberOrHashWithNumber(number), i)
+}
+
+// GetTransactionByBlockHashAndIndex returns transaction i of a block (nil if there
+// is none).
+func (e *EthAPI) GetTransactionByBlockHashAndIndex(hash common.Hash, i hexutil.Uint) (map[string]any, error) {
+	return e.txByIndex(rpc.BlockNumberOrHashWithHash(hash, false), i)
+}
+
+// GetRawTransactionByHash returns the binary encoding of a committed transaction
+// (nil if unknown).
+func (e *EthAPI) GetRawTransactionByHash(hash common.Hash) (hexutil.Bytes, error) {
+	n, i, err := e.app.st.txLocation(hash)
+	if err != nil {
+		return nil, nil
+	}
+	b, err := e.app.st.block(n)
+	if err != nil || i >= len(b.Txs) {
+		return nil, fmt.Errorf("transaction %s: %w", hash, err)
+	}
+	return b.Txs[i].MarshalBinary()
+}
+
+func (e *EthAPI) txByIndex(bnh rpc.BlockNumberOrHash, i hexutil.Uint) (map[string]any, error) {
+	b, err := e.blockOf(bnh)
+	if err != nil || b == nil || int(i) >= len(b.Txs) {
+		return nil, nil //nolint:nilnil,nilerr // unknown: null
+	}
+	return e.marshalTx(b, int(i))
+}
+
+// GetBlockTransactionCountByNumber returns the number of transactions of a block
+// (nil if the block is unknown).
+func (e *EthAPI) GetBlockTransactionCountByNumber(number rpc.BlockNumber) *hexutil.Uint {
+	return e.txCount(rpc.BlockNumberOrHashWithNumber(number))
+}
+
+// GetBlockTransactionCountByHash returns the number of transactions of a block
+// (nil if the block is unknown).
+func (e *EthAPI) GetBlockTransactionCountByHash(hash common.Hash) *hexutil.Uint {
+	return e.txCount(rpc.BlockNumberOrHashWithHash(hash, false))
+}
+
+func (e *EthAPI) txCount(bnh rpc.BlockNumberOrHash) *hexutil.Uint {
+	b, err := e.blockOf(bnh)
+	if err != nil || b == nil {
+		return nil
+	}
+	n := hexutil.Uint(len(b.Txs))
+	return &n
+}
+
+// GetUncleCountByBlockNumber returns 0 for a known block (an SPN has no uncles).
+func (e *EthAPI) GetUncleCountByBlockNumber(number rpc.BlockNumber) *hexutil.Uint {
+	return e.uncleCount(rpc.BlockNumberOrHashWithNumber(number))
+}
+
+// GetUncleCountByBlockHash returns 0 for a known block (an SPN has no uncles).
+func (e *EthAPI) GetUncleCountByBlockHash(hash common.Hash) *hexutil.Uint {
+	return e.uncleCount(rpc.BlockNumberOrHashWithHash(hash, false))
+}
+
+func (e *EthAPI) uncleCount(bnh rpc.BlockNumberOrHash) *hexutil.Uint {
+	if _, err := e.headerAt(bnh); err != nil {
+		return nil
+	}
+	n := hexutil.Uint(0)
+	return &n
+}
+
+// GetUncleByBlockNumberAndIndex returns null (an SPN has no uncles).
+func (e *EthAPI) GetUncleByBlockNumberAndIndex(rpc.BlockNumber, hexutil.Uint) map[string]any {
+	return nil
+}
+
+// GetUncleByBlockHashAndIndex returns null (an SPN has no uncles).
+func (e *EthAPI) GetUncleByBlockHashAndIndex(common.Hash, hexutil.Uint) map[string]any {
+	return nil
+}
+
+// Syncing returns false: the JSON-RPC server reads the node's committed state.
+func (e *EthAPI) Syncing() bool { return false }
+
+// Accounts returns no accounts: the node holds no user keys.
+func (e *EthAPI) Accounts() []common.Address { return []common.Address{} }
+
+// blockOf returns the committed block of a tag, number or hash; nil (no error) if
+// there is none.
+func (e *EthAPI) blockOf(bnh rpc.BlockNumberOrHash) (*Block, error) {
+	n, err := e.resolve(bnh)
+	if err != nil {
+		return nil, nil //nolint:nilnil,nilerr // unknown block: null
+	}
+	b, err := e.app.st.block(n)
+	if errors.Is(err, errNotFound) {
+		return nil, nil //nolint:nilnil // unknown block: null
+	}
+	return b, err
 }
 
 func (e *EthAPI) marshalTx(b *Block, i int) (map[string]any, error) {
@@ -238,33 +445,38 @@ func (e *EthAPI) marshalTx(b *Block, i int) (map[string]any, error) {
 
 // GetBlockByNumber returns a block (nil beyond the head).
 func (e *EthAPI) GetBlockByNumber(number rpc.BlockNumber, full bool) (map[string]any, error) {
-	n, err := e.resolve(rpc.BlockNumberOrHashWithNumber(number))
-	if err != nil {
-		return nil, nil //nolint:nilnil // unknown block: null, as go-ethereum
+	b, err := e.blockOf(rpc.BlockNumberOrHashWithNumber(number))
+	if err != nil || b == nil {
+		return nil, err
 	}
-	return e.marshalBlock(n, full)
+	return e.marshalBlock(b, full)
 }
 
 // GetBlockByHash returns a block (nil if unknown).
 func (e *EthAPI) GetBlockByHash(hash common.Hash, full bool) (map[string]any, error) {
-	n, err := e.app.st.blockNumberByHash(hash)
-	if err != nil {
-		return nil, nil //nolint:nilnil // unknown block: null
+	b, err := e.blockOf(rpc.BlockNumberOrHashWithHash(hash, false))
+	if err != nil || b == nil {
+		return nil, err
 	}
-	return e.marshalBlock(n, full)
+	return e.marshalBlock(b, full)
 }
 
-func (e *EthAPI) marshalBlock(n uint64, full bool) (map[string]any, error) {
-	b, err := e.app.st.block(n)
-	if err != nil {
-		return nil, nil //nolint:nilnil,nilerr // not committed (yet): null
-	}
-	enc, err := json.Marshal(b.Header)
+// marshalHeader is the JSON-RPC form of a header (its "hash" is keccak(RLP)).
+func marshalHeader(h *types.Header) (map[string]any, error) {
+	enc, err := json.Marshal(h)
 	if err != nil {
 		return nil, err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(enc, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (e *EthAPI) marshalBlock(b *Block, full bool) (map[string]any, error) {
+	m, err := marshalHeader(b.Header)
+	if err != nil {
 		return nil, err
 	}
 	txs := make([]any, len(b.Txs))
@@ -279,6 +491,7 @@ func (e *EthAPI) marshalBlock(n uint64, full bool) (map[string]any, error) {
 	}
 	m["transactions"] = txs
 	m["uncles"] = []common.Hash{}
-	m["size"] = hexutil.Uint64(b.Header.Size())
+	m["withdrawals"] = []*types.Withdrawal{}
+	m["size"] = hexutil.Uint64(types.NewBlockWithHeader(b.Header).WithBody(types.Body{Transactions: b.Txs, Withdrawals: []*types.Withdrawal{}}).Size())
 	return m, nil
 }

@@ -1,9 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -18,15 +20,19 @@ import (
 //	spn/b/<height BE8>   -> RLP storedBlock{Header, Txs, Receipts}
 //	spn/h/<block hash>   -> height BE8
 //	spn/t/<tx hash>      -> height BE8 ++ index BE4
+//	spn/H/<height BE8>   -> RLP header (a copy of the block's header, so header
+//	                        readers — eth_getLogs' bloom scan, eth_feeHistory,
+//	                        newHeads — need not read the block's transactions)
 //
 // A block's records and the head are written in one batch (atomic), after its state
 // trie nodes are flushed by evm.Persist.
 var (
-	headKey     = []byte("spn/head")
-	blockPrefix = []byte("spn/b/")
-	hashPrefix  = []byte("spn/h/")
-	txPrefix    = []byte("spn/t/")
-	errNotFound = errors.New("not found")
+	headKey      = []byte("spn/head")
+	blockPrefix  = []byte("spn/b/")
+	hashPrefix   = []byte("spn/h/")
+	txPrefix     = []byte("spn/t/")
+	headerPrefix = []byte("spn/H/")
+	errNotFound  = errors.New("not found")
 )
 
 // head is the last committed block.
@@ -59,7 +65,15 @@ func key(prefix, suffix []byte) []byte { return append(append([]byte{}, prefix..
 type store struct {
 	kv     ethdb.KeyValueStore
 	config *params.ChainConfig
+
+	// cache holds recently read blocks (blocks are immutable once committed;
+	// readers must not modify them).
+	cacheMu sync.Mutex
+	cache   [blockCacheSize]*Block
 }
+
+// blockCacheSize is the number of decoded blocks kept (by height modulo the size).
+const blockCacheSize = 32
 
 func (s *store) head() (head, bool, error) {
 	b, err := s.kv.Get(headKey)
@@ -98,8 +112,13 @@ func (s *store) writeBlock(b *Block, root common.Hash) error {
 	if err != nil {
 		return err
 	}
+	hdr, err := rlp.EncodeToBytes(b.Header)
+	if err != nil {
+		return fmt.Errorf("store: header: %w", err)
+	}
 	for _, kv := range [][2][]byte{
 		{key(blockPrefix, be8(n)), enc},
+		{key(headerPrefix, be8(n)), hdr},
 		{key(hashPrefix, b.Hash[:]), be8(n)},
 		{headKey, hd},
 	} {
@@ -107,11 +126,68 @@ func (s *store) writeBlock(b *Block, root common.Hash) error {
 			return err
 		}
 	}
-	return batch.Write()
+	if err := batch.Write(); err != nil {
+		return err
+	}
+	s.cacheMu.Lock()
+	if c := s.cache[n%blockCacheSize]; c != nil && c.Header.Number.Uint64() == n {
+		s.cache[n%blockCacheSize] = nil // rewritten (replay): drop the old decoding
+	}
+	s.cacheMu.Unlock()
+	return nil
 }
 
-// block reads block n with derived receipt fields.
+// header reads the header of block n (from its own record, or from the block
+// record of a block written before headers had one).
+func (s *store) header(n uint64) (*types.Header, error) {
+	s.cacheMu.Lock()
+	if c := s.cache[n%blockCacheSize]; c != nil && c.Header.Number.Uint64() == n {
+		s.cacheMu.Unlock()
+		return c.Header, nil
+	}
+	s.cacheMu.Unlock()
+	if enc, err := s.kv.Get(key(headerPrefix, be8(n))); err == nil && len(enc) > 0 {
+		h := new(types.Header)
+		if err := rlp.DecodeBytes(enc, h); err != nil {
+			return nil, fmt.Errorf("store: header %d: %w", n, err)
+		}
+		return h, nil
+	}
+	enc, err := s.kv.Get(key(blockPrefix, be8(n)))
+	if err != nil || len(enc) == 0 {
+		return nil, errNotFound
+	}
+	st := rlp.NewStream(bytes.NewReader(enc), uint64(len(enc)))
+	if _, err := st.List(); err != nil {
+		return nil, fmt.Errorf("store: block %d: %w", n, err)
+	}
+	h := new(types.Header)
+	if err := st.Decode(h); err != nil {
+		return nil, fmt.Errorf("store: header %d: %w", n, err)
+	}
+	return h, nil
+}
+
+// block reads block n with derived receipt fields. The result may be shared with
+// other readers: do not modify it.
 func (s *store) block(n uint64) (*Block, error) {
+	s.cacheMu.Lock()
+	if c := s.cache[n%blockCacheSize]; c != nil && c.Header.Number.Uint64() == n {
+		s.cacheMu.Unlock()
+		return c, nil
+	}
+	s.cacheMu.Unlock()
+	b, err := s.readBlock(n)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheMu.Lock()
+	s.cache[n%blockCacheSize] = b
+	s.cacheMu.Unlock()
+	return b, nil
+}
+
+func (s *store) readBlock(n uint64) (*Block, error) {
 	enc, err := s.kv.Get(key(blockPrefix, be8(n)))
 	if err != nil || len(enc) == 0 {
 		return nil, errNotFound
