@@ -1,8 +1,12 @@
 // Command spnd runs an SPN node: CometBFT consensus in-process with the SPN's ABCI
-// app (EVM for now) and an Ethereum JSON-RPC server.
+// app (EVM or Wasm) and its JSON-RPC server (Ethereum JSON-RPC, or the wasm_
+// namespace), and is the Wasm SPN's command-line client.
 //
 //	spnd init --vm evm --chain-id spn-1 --evm-chain-id 4242 --home DIR
+//	spnd init --vm wasm --chain-id spn-2 --wasm-chain-id 4243 --home DIR
 //	spnd start --home DIR
+//	spnd tx wasm upload|instantiate|execute|transfer ... --node URL --key HEX|FILE
+//	spnd query wasm contract|balance|nonce|tx|code|block ... --node URL
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -52,20 +57,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 func cmdInit(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	home := fs.String("home", filepath.Join(os.Getenv("HOME"), ".spnd"), "node home directory")
-	vm := fs.String("vm", "evm", "virtual machine: evm (wasm: not yet)")
+	vm := fs.String("vm", "evm", "virtual machine: evm or wasm")
 	chainID := fs.String("chain-id", "spn-1", "CometBFT chain id")
-	evmChainID := fs.Uint64("evm-chain-id", 4242, "EIP-155 chain id")
-	gasLimit := fs.Uint64("block-gas-limit", node.DefaultBlockGasLimit, "block gas limit")
+	evmChainID := fs.Uint64("evm-chain-id", 4242, "EIP-155 chain id (evm)")
+	wasmChainID := fs.Uint64("wasm-chain-id", 4242, "chain id of Wasm transactions (wasm)")
+	gasLimit := fs.Uint64("block-gas-limit", 0, "block gas limit (default 60,000,000 evm, 150,000,000 wasm)")
 	interval := fs.Duration("block-interval", time.Second, "block interval (CometBFT timeout_commit)")
-	ethAddr := fs.String("eth-rpc", "127.0.0.1:8545", "Ethereum JSON-RPC listen address")
+	ethAddr := fs.String("eth-rpc", "127.0.0.1:8545", "JSON-RPC listen address (Ethereum JSON-RPC on evm, wasm_ on wasm)")
 	cometRPC := fs.String("comet-rpc", "tcp://127.0.0.1:26657", "CometBFT RPC listen address")
 	p2pAddr := fs.String("p2p", "tcp://0.0.0.0:26656", "CometBFT p2p listen address")
 	devKey := fs.String("dev-key", "", "hex private key of the funded dev account (default: a new key)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *vm != "evm" {
-		return fmt.Errorf("--vm %s: only evm is implemented so far", *vm)
+	if *vm != node.VMEVM && *vm != node.VMWasm {
+		return fmt.Errorf("--vm %s: evm or wasm", *vm)
 	}
 	var key *ecdsa.PrivateKey
 	var err error
@@ -79,8 +85,13 @@ func cmdInit(args []string, stdout io.Writer) error {
 	}
 	dev := crypto.PubkeyToAddress(key.PublicKey)
 	g := node.DefaultGenesis(*evmChainID)
-	g.BlockGasLimit = *gasLimit
-	g.Alloc[dev] = node.GenesisAlloc{Balance: (*hexutil.Big)(new(big.Int).Exp(big.NewInt(10), big.NewInt(27), nil))} // 1e9 ETH
+	if *vm == node.VMWasm {
+		g = node.DefaultWasmGenesis(*wasmChainID)
+	}
+	if *gasLimit != 0 {
+		g.BlockGasLimit = *gasLimit
+	}
+	g.Alloc[dev] = node.GenesisAlloc{Balance: (*hexutil.Big)(new(big.Int).Exp(big.NewInt(10), big.NewInt(27), nil))} // 1e9 ETH (1e27 units on wasm)
 	cfg := node.DefaultConfig()
 	cfg.EthRPCAddr, cfg.CometRPCAddr, cfg.P2PAddr, cfg.BlockInterval = *ethAddr, *cometRPC, *p2pAddr, *interval
 	if err := node.Init(*home, node.InitOptions{ChainID: *chainID, Genesis: g, Config: cfg}); err != nil {
@@ -89,6 +100,10 @@ func cmdInit(args []string, stdout io.Writer) error {
 	keyFile := filepath.Join(*home, "config", "dev_key.hex")
 	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))+"\n"), 0o600); err != nil {
 		return err
+	}
+	if *vm == node.VMWasm {
+		fmt.Fprintf(stdout, "initialized Wasm SPN %s (wasm chain id %d) in %s\ndev account %s (key in %s)\n", *chainID, *wasmChainID, *home, dev, keyFile)
+		return nil
 	}
 	fmt.Fprintf(stdout, "initialized EVM SPN %s (evm chain id %d) in %s\ndev account %s (key in %s)\n", *chainID, *evmChainID, *home, dev, keyFile)
 	return nil
@@ -118,7 +133,10 @@ func cmdStart(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("spnd started", "eth_rpc", "http://"+n.EthAddr)
+	if n.VM == node.VMWasm && os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400) // spn/wasm README "Operating": short calls make the GC the limit
+	}
+	logger.Info("spnd started", "vm", n.VM, "rpc", "http://"+n.EthAddr)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	s := <-sig

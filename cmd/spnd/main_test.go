@@ -40,8 +40,8 @@ func TestInit(t *testing.T) {
 	if err := run(args, &out, &out); err == nil {
 		t.Fatal("second init succeeded")
 	}
-	if err := run([]string{"init", "--home", t.TempDir(), "--vm", "wasm"}, &out, &out); err == nil {
-		t.Fatal("wasm init succeeded before it is implemented")
+	if err := run([]string{"init", "--home", t.TempDir(), "--vm", "move"}, &out, &out); err == nil {
+		t.Fatal("unknown vm accepted")
 	}
 	if err := run([]string{"nope"}, &out, &out); err == nil {
 		t.Fatal(fmt.Sprint("unknown command accepted"))

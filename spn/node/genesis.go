@@ -13,16 +13,25 @@ import (
 	"github.com/ethereum/go-ethereum/core/tracing"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/holiman/uint256"
+
+	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/wasm"
+	"github.com/farolnet/farol/spn/wasmnode"
 )
 
 // Genesis is the SPN part of the genesis: it is the app_state of CometBFT's genesis
 // file, so InitChain receives it. The CometBFT chain id is the SPN's chain id.
+//
+// An EVM SPN uses evm_chain_id and base_fee; a Wasm SPN uses wasm_chain_id and
+// min_gas_price (and allocations of balance and nonce only).
 type Genesis struct {
-	VM            string                          `json:"vm"`              // "evm"
-	EVMChainID    uint64                          `json:"evm_chain_id"`    // EIP-155 chain id
-	BlockGasLimit uint64                          `json:"block_gas_limit"` // gas limit of every block
-	BaseFee       *hexutil.Big                    `json:"base_fee"`        // constant base fee (wei)
-	Alloc         map[common.Address]GenesisAlloc `json:"alloc,omitempty"` // initial accounts
+	VM            string                          `json:"vm"`                      // "evm" or "wasm"
+	EVMChainID    uint64                          `json:"evm_chain_id,omitempty"`  // EIP-155 chain id
+	WasmChainID   uint64                          `json:"wasm_chain_id,omitempty"` // chain id of Wasm transactions
+	BlockGasLimit uint64                          `json:"block_gas_limit"`         // gas limit of every block
+	BaseFee       *hexutil.Big                    `json:"base_fee,omitempty"`      // EVM: constant base fee (wei)
+	MinGasPrice   uint64                          `json:"min_gas_price,omitempty"` // Wasm: lowest gas price CheckTx admits
+	Alloc         map[common.Address]GenesisAlloc `json:"alloc,omitempty"`         // initial accounts
 }
 
 // GenesisAlloc is one initial account.
@@ -46,10 +55,21 @@ const (
 	DefaultTip           = 1_000_000_000 // suggested priority fee (eth_gasPrice = base fee + tip)
 )
 
+// Defaults of a new Wasm SPN: the block gas limit fits the upload of a module of
+// the largest size (wasm.MaxTxData, 26 gas per byte).
+const (
+	DefaultWasmBlockGasLimit = 150_000_000
+	DefaultWasmMinGasPrice   = 1
+)
+
 // Validate checks a genesis.
 func (g *Genesis) Validate() error {
-	if g.VM != VMEVM {
-		return fmt.Errorf("genesis: vm %q not supported (evm)", g.VM)
+	switch g.VM {
+	case VMEVM:
+	case VMWasm:
+		return g.validateWasm()
+	default:
+		return fmt.Errorf("genesis: vm %q not supported (evm, wasm)", g.VM)
 	}
 	if g.EVMChainID == 0 {
 		return errors.New("genesis: evm_chain_id is zero")
@@ -119,4 +139,43 @@ func bigOf(v uint64) *hexutil.Big { return (*hexutil.Big)(new(big.Int).SetUint64
 func DefaultGenesis(evmChainID uint64) Genesis {
 	return Genesis{VM: VMEVM, EVMChainID: evmChainID, BlockGasLimit: DefaultBlockGasLimit,
 		BaseFee: bigOf(DefaultBaseFee), Alloc: map[common.Address]GenesisAlloc{}}
+}
+
+// DefaultWasmGenesis returns the genesis of a new Wasm SPN without allocations.
+func DefaultWasmGenesis(wasmChainID uint64) Genesis {
+	return Genesis{VM: VMWasm, WasmChainID: wasmChainID, BlockGasLimit: DefaultWasmBlockGasLimit,
+		MinGasPrice: DefaultWasmMinGasPrice, Alloc: map[common.Address]GenesisAlloc{}}
+}
+
+func (g *Genesis) validateWasm() error {
+	if g.WasmChainID == 0 {
+		return errors.New("genesis: wasm_chain_id is zero")
+	}
+	if g.EVMChainID != 0 || g.BaseFee != nil {
+		return errors.New("genesis: evm_chain_id and base_fee are EVM settings (vm is wasm)")
+	}
+	if g.BlockGasLimit < wasm.TxBaseGas {
+		return fmt.Errorf("genesis: block_gas_limit %d too small", g.BlockGasLimit)
+	}
+	for a, acc := range g.Alloc {
+		if acc.Balance == nil || acc.Balance.ToInt().Sign() < 0 || acc.Balance.ToInt().BitLen() > 256 {
+			return fmt.Errorf("genesis: bad balance of %s", a)
+		}
+		if len(acc.Code) > 0 || len(acc.Storage) > 0 {
+			return fmt.Errorf("genesis: %s: code and storage allocations are not supported on a Wasm SPN", a)
+		}
+	}
+	return nil
+}
+
+// wasmGenesis converts a Wasm SPN genesis for spn/wasmnode (accounts sorted).
+func (g *Genesis) wasmGenesis() *wasmnode.Genesis {
+	w := &wasmnode.Genesis{ChainID: g.WasmChainID, BlockGasLimit: g.BlockGasLimit, MinGasPrice: g.MinGasPrice}
+	for a, acc := range g.Alloc {
+		w.Alloc = append(w.Alloc, wasmnode.Account{Address: wasm.Address(a), Balance: exec.U256FromBig(acc.Balance.ToInt()), Nonce: acc.Nonce})
+	}
+	sort.Slice(w.Alloc, func(i, j int) bool {
+		return string(w.Alloc[i].Address[:]) < string(w.Alloc[j].Address[:])
+	})
+	return w
 }

@@ -1,8 +1,24 @@
 package node
 
-import "errors"
+import (
+	"net/http"
+	"path/filepath"
 
-// openWasm opens the Wasm SPN backend (not built yet: see README "Next").
-func openWasm(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) {
-	return nil, errors.New("wasm SPN: not implemented yet")
+	"github.com/farolnet/farol/spn/wasmnode"
+)
+
+// openWasm opens the Wasm SPN app (spn/wasmnode) with its store under
+// dataDir/spn-wasm; the node's RPC address serves the wasm_ JSON-RPC namespace.
+func openWasm(_ *Node, gen *Genesis, dataDir string, c Config) (*backend, error) {
+	app, err := wasmnode.Open(filepath.Join(dataDir, "spn-wasm"), gen.wasmGenesis(), wasmnode.Config{Workers: c.Workers})
+	if err != nil {
+		return nil, err
+	}
+	return &backend{
+		app: app,
+		handler: func(bc Broadcaster) (http.Handler, error) {
+			return wasmnode.NewRPCServer(app, bc)
+		},
+		close: app.Close,
+	}, nil
 }

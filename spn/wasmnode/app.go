@@ -1,0 +1,615 @@
+package wasmnode
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"unicode/utf8"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/wasm"
+)
+
+// Genesis is the Wasm SPN's part of the genesis.
+type Genesis struct {
+	ChainID       uint64    // chain id signed into every transaction
+	BlockGasLimit uint64    // Σ gas limits of a block's transactions
+	MinGasPrice   uint64    // CheckTx refuses a lower gas price (mempool policy)
+	Alloc         []Account // initial accounts (any order; committed sorted)
+}
+
+// Account is a genesis account.
+type Account struct {
+	Address wasm.Address
+	Balance exec.U256
+	Nonce   uint64
+}
+
+// Validate checks a genesis.
+func (g *Genesis) Validate() error {
+	if g.ChainID == 0 {
+		return errors.New("wasm genesis: chain id is zero")
+	}
+	if g.BlockGasLimit < wasm.TxBaseGas {
+		return fmt.Errorf("wasm genesis: block gas limit %d below %d", g.BlockGasLimit, wasm.TxBaseGas)
+	}
+	seen := map[wasm.Address]bool{}
+	for _, a := range g.Alloc {
+		if seen[a.Address] {
+			return fmt.Errorf("wasm genesis: account %x twice", a.Address)
+		}
+		seen[a.Address] = true
+	}
+	return nil
+}
+
+// writes returns the genesis state as sorted writes.
+func (g *Genesis) writes() []exec.Write {
+	var ws []exec.Write
+	for _, a := range g.Alloc {
+		if !a.Balance.IsZero() {
+			ws = append(ws, exec.Write{Key: wasm.BalanceKey(a.Address), Value: wasm.EncodeBalance(a.Balance)})
+		}
+		if a.Nonce != 0 {
+			ws = append(ws, exec.Write{Key: wasm.NonceKey(a.Address), Value: be8(a.Nonce)})
+		}
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Key < ws[j].Key })
+	return ws
+}
+
+// CheckTx and FinalizeBlock result codes (ExecTxResult.Code). A transaction that
+// executed but failed has code CodeFailed + its wasm.Status; it paid its fee.
+const (
+	CodeOK        uint32 = 0
+	CodeDecode    uint32 = 1 // not a canonical transaction encoding
+	CodeSignature uint32 = 2
+	CodeChainID   uint32 = 3
+	CodeGas       uint32 = 4 // gas limit above the block's or below the intrinsic gas; gas price too low
+	CodeNonce     uint32 = 5
+	CodeFunds     uint32 = 6
+	CodeCode      uint32 = 7 // upload refused by validation; instantiate of unknown code
+	CodeInternal  uint32 = 8
+	CodeInvalid   uint32 = 9 // FinalizeBlock: not executed (wasm.StatusInvalidTx)
+	CodeFailed    uint32 = 32
+)
+
+// Errors of CheckTx (the JSON-RPC returns their messages).
+var (
+	ErrChainID      = errors.New("wrong chain id")
+	ErrNonceTooLow  = errors.New("nonce too low")
+	ErrNonceTooHigh = errors.New("nonce too high")
+	ErrKnownNonce   = errors.New("a transaction with this nonce is already pending")
+	ErrFunds        = errors.New("insufficient funds for gas * price + value")
+	ErrGasLimit     = errors.New("gas limit exceeds the block gas limit")
+	ErrIntrinsicGas = errors.New("gas limit below intrinsic gas")
+	ErrGasPrice     = errors.New("gas price below the minimum")
+	ErrUnknownCode  = errors.New("unknown code hash")
+)
+
+const statusInvalidTx = uint8(wasm.StatusInvalidTx)
+
+// Config configures an App.
+type Config struct {
+	Workers int // execution workers (0: GOMAXPROCS)
+}
+
+// App is the ABCI++ application of a Wasm SPN. CometBFT's local client serializes
+// the ABCI calls; mu guards what the JSON-RPC server reads concurrently.
+type App struct {
+	abci.BaseApplication
+
+	gen  *Genesis
+	st   *Store
+	eng  *wasm.Engine
+	cfg  Config
+	sims chan struct{} // bounds concurrent simulations
+
+	mu      sync.RWMutex
+	head    head
+	pending *pendingBlock
+	// Mempool bookkeeping (rebuilt by CometBFT's rechecks after each commit; never
+	// reaches state): next nonce and the summed maximal cost of each sender's
+	// pending transactions, and the code hashes of pending uploads.
+	nonces  map[wasm.Address]uint64
+	spend   map[wasm.Address]exec.U256
+	uploads map[[32]byte]bool
+
+	senders senderCache
+}
+
+// Open opens the store and the engine in dir (created if needed) and returns the app.
+func Open(dir string, gen *Genesis, cfg Config) (*App, error) {
+	if err := gen.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(filepath.Join(dir, "db"))
+	if err != nil {
+		return nil, err
+	}
+	eng, err := wasm.New(context.Background(), wasm.Config{ChainID: gen.ChainID, CacheDir: filepath.Join(dir, "wazero")})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &App{gen: gen, st: st, eng: eng, cfg: cfg, sims: make(chan struct{}, 1)}
+	a.resetMempool()
+	h, ok, err := st.readHead()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if ok {
+		a.head = h
+	} else {
+		a.head.Root = EmptyRoot
+	}
+	return a, nil
+}
+
+// Close closes the engine and the store.
+func (a *App) Close() error {
+	return errors.Join(a.eng.Close(context.Background()), a.st.Close())
+}
+
+// Genesis returns the app's genesis.
+func (a *App) Genesis() *Genesis { return a.gen }
+
+func (a *App) resetMempool() {
+	a.nonces = map[wasm.Address]uint64{}
+	a.spend = map[wasm.Address]exec.U256{}
+	a.uploads = map[[32]byte]bool{}
+}
+
+// Head returns the last committed height and state root.
+func (a *App) Head() (uint64, common.Hash) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.head.Height, a.head.Root
+}
+
+// view returns a consistent view of the committed state and blocks; Close it.
+func (a *App) view() *view {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return &view{snap: a.st.db.NewSnapshot(), head: a.head}
+}
+
+func (a *App) workers() int {
+	if a.cfg.Workers > 0 {
+		return a.cfg.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Info reports the last committed block so CometBFT's handshake replays the rest.
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	resp := &abci.ResponseInfo{Data: "farol-spn-wasm", Version: "0.1.0", LastBlockHeight: int64(a.head.Height)}
+	if a.head.Height > 0 {
+		resp.LastBlockAppHash = a.head.Root.Bytes()
+	}
+	return resp, nil
+}
+
+// InitChain commits the genesis accounts; the app hash is the genesis state root.
+// The genesis is the one the app was opened with (spn/node parses CometBFT's
+// app_state into it).
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	ws := a.gen.writes()
+	root, nodes, err := stateRoot(a.st.db, EmptyRoot, ws)
+	if err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	h := head{Height: 0, Root: root, Time: uint64(req.Time.Unix())}
+	if err := a.st.commit(&pendingBlock{head: h, writes: ws, nodes: nodes}); err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	a.mu.Lock()
+	a.head = h
+	a.mu.Unlock()
+	return &abci.ResponseInitChain{AppHash: root.Bytes()}, nil
+}
+
+// TxHash is a transaction's hash: sha256 of its encoding (CometBFT's tx hash).
+func TxHash(raw []byte) common.Hash { return sha256.Sum256(raw) }
+
+// decoded is a statelessly checked transaction.
+type decoded struct {
+	raw    []byte
+	tx     *wasm.Tx
+	sender wasm.Address
+	code   uint32
+	err    error
+}
+
+// decode checks what does not depend on state: encoding, chain id, gas limit
+// against the block's and the intrinsic gas, signature.
+func (a *App) decode(raw []byte) decoded {
+	d := decoded{raw: raw}
+	tx, err := wasm.DecodeTx(raw)
+	if err != nil {
+		d.code, d.err = CodeDecode, err
+		if errors.Is(err, wasm.ErrSignature) {
+			d.code = CodeSignature
+		}
+		return d
+	}
+	d.tx = tx
+	switch {
+	case tx.ChainID != a.gen.ChainID:
+		d.code, d.err = CodeChainID, fmt.Errorf("%w: have %d, want %d", ErrChainID, tx.ChainID, a.gen.ChainID)
+	case tx.GasLimit > a.gen.BlockGasLimit:
+		d.code, d.err = CodeGas, fmt.Errorf("%w: %d > %d", ErrGasLimit, tx.GasLimit, a.gen.BlockGasLimit)
+	case tx.GasLimit < wasm.IntrinsicGas(tx):
+		d.code, d.err = CodeGas, fmt.Errorf("%w: %d < %d", ErrIntrinsicGas, tx.GasLimit, wasm.IntrinsicGas(tx))
+	}
+	if d.err != nil {
+		return d
+	}
+	d.sender, d.err = a.senders.sender(raw, tx)
+	if d.err != nil {
+		d.code = CodeSignature
+	}
+	return d
+}
+
+// decodeAll decodes txs on the app's workers.
+func (a *App) decodeAll(txs [][]byte) []decoded {
+	out := make([]decoded, len(txs))
+	w := min(a.workers(), len(txs))
+	var wg sync.WaitGroup
+	for k := 0; k < w; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			for i := k; i < len(txs); i += w {
+				out[i] = a.decode(txs[i])
+			}
+		}(k)
+	}
+	wg.Wait()
+	return out
+}
+
+func readNonce(s exec.Storage, addr wasm.Address) (uint64, error) {
+	b, err := s.Get(wasm.NonceKey(addr))
+	if err != nil || len(b) != 8 {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+func readBalance(s exec.Storage, addr wasm.Address) (exec.U256, error) {
+	b, err := s.Get(wasm.BalanceKey(addr))
+	if err != nil {
+		return exec.U256{}, err
+	}
+	return exec.U256FromBytes(b)
+}
+
+// maxCost is gas limit × gas price + value, false on overflow.
+func maxCost(tx *wasm.Tx) (exec.U256, bool) {
+	fee := exec.U256FromBig(new(big.Int).Mul(new(big.Int).SetUint64(tx.GasLimit), new(big.Int).SetUint64(tx.GasPrice)))
+	c := fee.Add(tx.Value)
+	return c, c.Cmp(fee) >= 0
+}
+
+// checkTx is CheckTx's logic: stateless checks, the upload's module validation (not
+// on recheck), known code for instantiate, nonce (state and pending), balance
+// (covering all of the sender's pending transactions).
+func (a *App) checkTx(raw []byte, recheck bool) (*decoded, error) {
+	d := a.decode(raw)
+	if d.err != nil {
+		return &d, d.err
+	}
+	tx := d.tx
+	if tx.GasPrice < a.gen.MinGasPrice {
+		d.code = CodeGas
+		return &d, fmt.Errorf("%w: %d < %d", ErrGasPrice, tx.GasPrice, a.gen.MinGasPrice)
+	}
+	var upload [32]byte
+	if tx.Kind == wasm.TxUpload {
+		if recheck {
+			upload = sha256.Sum256(tx.Data)
+		} else {
+			info, err := wasm.Instrument(tx.Data, a.eng.Limits())
+			if err != nil {
+				d.code = CodeCode
+				return &d, err
+			}
+			upload = info.Hash
+		}
+	}
+	st := stateView{a.st.db} // CheckTx never runs concurrently with Commit
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fail := func(code uint32, err error) (*decoded, error) { d.code = code; return &d, err }
+	if tx.Kind == wasm.TxInstantiate && !a.uploads[tx.CodeHash] {
+		c, err := st.Get(wasm.CodeKey(tx.CodeHash))
+		if err != nil {
+			return fail(CodeInternal, err)
+		}
+		if c == nil {
+			return fail(CodeCode, fmt.Errorf("%w: %x", ErrUnknownCode, tx.CodeHash))
+		}
+	}
+	stateNonce, err := readNonce(st, d.sender)
+	if err != nil {
+		return fail(CodeInternal, err)
+	}
+	if tx.Nonce < stateNonce {
+		return fail(CodeNonce, fmt.Errorf("%w: address %s, tx %d, state %d", ErrNonceTooLow, common.Address(d.sender), tx.Nonce, stateNonce))
+	}
+	next, ok := a.nonces[d.sender]
+	if !ok || next < stateNonce {
+		next = stateNonce
+	}
+	if tx.Nonce < next {
+		return fail(CodeNonce, fmt.Errorf("%w: address %s, nonce %d", ErrKnownNonce, common.Address(d.sender), tx.Nonce))
+	}
+	if tx.Nonce > next {
+		return fail(CodeNonce, fmt.Errorf("%w: address %s, tx %d, next %d (nonce gap)", ErrNonceTooHigh, common.Address(d.sender), tx.Nonce, next))
+	}
+	bal, err := readBalance(st, d.sender)
+	if err != nil {
+		return fail(CodeInternal, err)
+	}
+	cost, ok := maxCost(tx)
+	total := a.spend[d.sender].Add(cost)
+	if !ok || total.Cmp(cost) < 0 || bal.Cmp(total) < 0 {
+		return fail(CodeFunds, fmt.Errorf("%w: address %s, have %v, want %v", ErrFunds, common.Address(d.sender), bal, total))
+	}
+	a.nonces[d.sender] = next + 1
+	a.spend[d.sender] = total
+	if tx.Kind == wasm.TxUpload {
+		a.uploads[upload] = true
+	}
+	return &d, nil
+}
+
+// CheckTx admits a transaction to the mempool.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	d, err := a.checkTx(req.Tx, req.Type == abci.CheckTxType_Recheck)
+	if err != nil {
+		return &abci.ResponseCheckTx{Code: d.code, Log: err.Error(), Codespace: "wasm"}, nil
+	}
+	return &abci.ResponseCheckTx{Code: CodeOK, GasWanted: int64(d.tx.GasLimit)}, nil
+}
+
+// PrepareProposal orders the mempool's transactions: invalid ones (stateless checks,
+// nonce below the sender's state nonce) are left out, each sender's transactions go
+// in nonce order without gaps (senders in order of first appearance), and the block
+// is filled up to the block gas limit and MaxTxBytes.
+func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	ds := a.decodeAll(req.Txs)
+	bySender := map[wasm.Address][]*decoded{}
+	var order []wasm.Address
+	for i := range ds {
+		d := &ds[i]
+		if d.err != nil {
+			continue
+		}
+		if _, ok := bySender[d.sender]; !ok {
+			order = append(order, d.sender)
+		}
+		bySender[d.sender] = append(bySender[d.sender], d)
+	}
+	st := stateView{a.st.db}
+	var out [][]byte
+	var gas uint64
+	var size int64
+	for _, from := range order {
+		items := bySender[from]
+		sort.SliceStable(items, func(i, j int) bool { return items[i].tx.Nonce < items[j].tx.Nonce })
+		next, err := readNonce(st, from)
+		if err != nil {
+			return nil, fmt.Errorf("prepare proposal: %w", err)
+		}
+		for _, d := range items {
+			if d.tx.Nonce < next {
+				continue // stale or duplicate nonce
+			}
+			if d.tx.Nonce > next || gas+d.tx.GasLimit > a.gen.BlockGasLimit || size+int64(len(d.raw)) > req.MaxTxBytes {
+				break // a gap; or later nonces of this sender would leave one
+			}
+			gas += d.tx.GasLimit
+			size += int64(len(d.raw))
+			next++
+			out = append(out, d.raw)
+		}
+	}
+	return &abci.ResponsePrepareProposal{Txs: out}, nil
+}
+
+// ProcessProposal rejects a block with a transaction that fails the stateless checks
+// (encoding, chain id, signature, gas limit) or whose gas limits sum above the block
+// gas limit. Nonces and balances are checked by execution (StatusInvalidTx).
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	reject := &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}
+	var gas uint64
+	for _, d := range a.decodeAll(req.Txs) {
+		if d.err != nil {
+			return reject, nil
+		}
+		gas += d.tx.GasLimit
+		if gas > a.gen.BlockGasLimit {
+			return reject, nil
+		}
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// FinalizeBlock executes the block on spn/wasm (in parallel) against the committed
+// state and computes the new state root (the app hash) from the block's writes.
+func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.mu.RLock()
+	parent := a.head
+	a.mu.RUnlock()
+	if req.Height <= 0 || uint64(req.Height) != parent.Height+1 {
+		return nil, fmt.Errorf("finalize block: height %d after %d", req.Height, parent.Height)
+	}
+	var proposer wasm.Address
+	copy(proposer[:], req.ProposerAddress)
+	info := wasm.BlockInfo{Height: uint64(req.Height), Time: uint64(req.Time.Unix()), Beneficiary: proposer}
+	res, err := a.eng.ExecuteBlock(ctx, &wasm.Block{BlockInfo: info, Txs: req.Txs}, stateView{a.st.db}, exec.Config{Workers: a.workers()})
+	if err != nil {
+		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+	}
+	if len(res.Receipts) != len(req.Txs) {
+		return nil, fmt.Errorf("finalize block %d: %d receipts for %d txs", req.Height, len(res.Receipts), len(req.Txs))
+	}
+	root, nodes, err := stateRoot(a.st.db, parent.Root, res.Writes)
+	if err != nil {
+		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+	}
+	hdr := &storedHeader{Height: info.Height, Time: info.Time, Hash: bytes.Clone(req.Hash), Proposer: proposer,
+		ParentRoot: parent.Root, StateRoot: root, ReceiptsHash: wasm.ReceiptsHash(res.Receipts), GasUsed: res.GasUsed,
+		TxHashes: make([]common.Hash, len(req.Txs))}
+	txs := make([]storedTx, len(req.Txs))
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		rc := &res.Receipts[i]
+		hdr.TxHashes[i] = TxHash(raw)
+		st := storedTx{Raw: raw, Status: uint8(rc.Status), GasUsed: rc.GasUsed, Return: rc.Return,
+			Contract: rc.Contract, CodeHash: rc.CodeHash}
+		if rc.Err != nil {
+			st.Err = rc.Err.Error()
+		}
+		if tx, err := wasm.DecodeTx(raw); err == nil {
+			if from, err := a.senders.sender(raw, tx); err == nil {
+				st.From = from
+			}
+		}
+		for _, e := range rc.Events {
+			st.Events = append(st.Events, storedEvent{Contract: e.Contract, Topic: e.Topic, Data: e.Data})
+		}
+		for _, m := range rc.Messages {
+			st.Messages = append(st.Messages, storedMessage{DestSPN: m.DestSPN, Sender: m.Sender, Recipient: m.Recipient, Data: m.Data})
+		}
+		txs[i] = st
+		results[i] = execResult(&st, hdr.TxHashes[i])
+	}
+	p := &pendingBlock{head: head{Height: info.Height, Root: root, BlockHash: hdr.Hash, Time: info.Time},
+		writes: res.Writes, nodes: nodes, header: hdr, txs: txs}
+	a.mu.Lock()
+	a.pending = p
+	a.mu.Unlock()
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: root.Bytes()}, nil
+}
+
+// execResult is a transaction's ABCI result: code, return data, gas, and events
+// (wasm.tx with hash, sender and status; one wasm.event per contract event) for
+// CometBFT's tx indexer.
+func execResult(st *storedTx, hash common.Hash) *abci.ExecTxResult {
+	r := &abci.ExecTxResult{Code: CodeOK, Data: st.Return, GasUsed: int64(st.GasUsed), Log: st.Err,
+		Info: wasm.Status(st.Status).String(), Codespace: "wasm"}
+	if tx, err := wasm.DecodeTx(st.Raw); err == nil {
+		r.GasWanted = int64(tx.GasLimit)
+	}
+	switch st.Status {
+	case uint8(wasm.StatusOK):
+	case statusInvalidTx:
+		r.Code = CodeInvalid
+	default:
+		r.Code = CodeFailed + uint32(st.Status)
+	}
+	r.Events = append(r.Events, abci.Event{Type: "wasm.tx", Attributes: []abci.EventAttribute{
+		{Key: "hash", Value: hash.Hex(), Index: true},
+		{Key: "from", Value: common.Address(st.From).Hex(), Index: true},
+		{Key: "status", Value: wasm.Status(st.Status).String()},
+	}})
+	for _, e := range st.Events {
+		r.Events = append(r.Events, abci.Event{Type: "wasm.event", Attributes: []abci.EventAttribute{
+			{Key: "contract", Value: common.Address(e.Contract).Hex(), Index: true},
+			{Key: "topic", Value: topicString(e.Topic), Index: true},
+			{Key: "data", Value: "0x" + common.Bytes2Hex(e.Data)},
+		}})
+	}
+	return r
+}
+
+// topicString is the topic as text if it is printable UTF-8, else 0x-hex.
+func topicString(t []byte) string {
+	if utf8.Valid(t) {
+		ok := true
+		for _, r := range string(t) {
+			if r < 0x20 || r == 0x7f {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return string(t)
+		}
+	}
+	return "0x" + common.Bytes2Hex(t)
+}
+
+// Commit persists the finalized block in one batch (state, trie nodes, block,
+// receipts, indexes, head). A crash before the batch leaves the previous head and
+// CometBFT replays the block; the batch is synced before Commit returns.
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.mu.RLock()
+	p := a.pending
+	a.mu.RUnlock()
+	if p == nil {
+		return nil, errors.New("commit: no finalized block")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.st.commit(p); err != nil {
+		return nil, err
+	}
+	a.head = p.head
+	a.pending = nil
+	a.resetMempool()
+	return &abci.ResponseCommit{}, nil
+}
+
+// senderCache remembers recovered senders by tx hash so a transaction's signature
+// is verified once across CheckTx, PrepareProposal, ProcessProposal and the store
+// (the engine recovers again on its own). It is bounded and not consensus data.
+type senderCache struct {
+	mu sync.Mutex
+	m  map[common.Hash]wasm.Address
+}
+
+const senderCacheSize = 1 << 17
+
+func (c *senderCache) sender(raw []byte, tx *wasm.Tx) (wasm.Address, error) {
+	h := TxHash(raw)
+	c.mu.Lock()
+	a, ok := c.m[h]
+	c.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	a, err := tx.Sender()
+	if err != nil {
+		return a, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= senderCacheSize {
+		c.m = make(map[common.Hash]wasm.Address, 1024)
+	}
+	c.m[h] = a
+	c.mu.Unlock()
+	return a, nil
+}
