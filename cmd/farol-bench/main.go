@@ -5,6 +5,7 @@
 // Subcommands:
 //
 //	exec   the Block-STM parallel executor (spn/exec) against its sequential path
+//	spn    a single-operator EVM SPN node driven over JSON-RPC with ERC-20 transfers
 //
 // Every subcommand accepts -json for machine-readable output. Later subcommands (evm,
 // wasm, spn, da) register themselves in the subcommands table.
@@ -30,6 +31,7 @@ var subcommands = map[string]subcommand{
 	"evm":  {"EVM engine (spn/evm) vs stock go-ethereum on transfers, ERC-20, swaps, hot mixes", runEVM},
 	"wasm": {"Wasm engine (spn/wasm): token transfers and AMM swaps, sequential vs Block-STM, per-SDK call cost, spn/evm comparison", runWasm},
 	"da":   {"embedded DA: square build, erasure extension and roots at 1/8/32 MB; devnet submit latency", runDA},
+	"spn":  {"EVM SPN node (spnd in-process): ERC-20 transfers over JSON-RPC, committed tx/s and send-to-receipt latency", runSPN},
 }
 
 func usage(w io.Writer) {

@@ -1,0 +1,620 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/farolnet/farol/spn/evm"
+	"github.com/farolnet/farol/spn/evm/evmtest"
+	"github.com/farolnet/farol/spn/node"
+)
+
+// spnReport is the result of one `farol-bench spn` run: a single-operator EVM SPN
+// (spn/node: CometBFT + the ABCI app + Ethereum JSON-RPC, in this process) driven
+// over HTTP JSON-RPC with pre-signed ERC-20 transfers.
+type spnReport struct {
+	runInfo
+	Accounts      int     `json:"accounts"`
+	TxsPerAccount int     `json:"txs_per_account"`
+	Txs           int     `json:"txs"`
+	Senders       int     `json:"senders"`
+	Batch         int     `json:"batch"`
+	BlockInterval string  `json:"block_interval"`
+	BlockGasLimit uint64  `json:"block_gas_limit"`
+	MempoolSize   int     `json:"mempool_size,omitempty"` // 0: spnd's default
+	Workers       int     `json:"workers"`
+	SignMS        float64 `json:"sign_ms"` // pre-signing all transactions (not measured below)
+
+	Committed    int     `json:"committed"`
+	SendS        float64 `json:"send_s"`          // first request to last accepted transaction
+	TotalS       float64 `json:"total_s"`         // first request to last commit
+	TxPerS       float64 `json:"tx_per_s"`        // committed / total_s
+	SteadyTxPerS float64 `json:"steady_tx_per_s"` // between the commits of the first and last full blocks
+	AcceptTxPerS float64 `json:"accept_tx_per_s"` // accepted by eth_sendRawTransaction / send_s
+	Resent       int     `json:"resent"`          // transactions sent again (mempool full, nonce gap behind it)
+	LatencyP50MS float64 `json:"latency_p50_ms"`  // accepted send to commit (receipt available)
+	LatencyP99MS float64 `json:"latency_p99_ms"`
+	LatencyMaxMS float64 `json:"latency_max_ms"`
+
+	Blocks          int     `json:"blocks"`
+	TxsPerBlockMean float64 `json:"txs_per_block_mean"`
+	TxsPerBlockMax  int     `json:"txs_per_block_max"`
+	BlockKBMean     float64 `json:"block_tx_kb_mean"` // encoded transactions per block
+	BlockKBMax      float64 `json:"block_tx_kb_max"`
+	BlockGasMean    float64 `json:"block_gas_used_mean"`
+	BlockTimeMS     float64 `json:"block_time_ms_mean"` // between commits of bench blocks
+
+	ReceiptsChecked int    `json:"receipts_checked"` // sampled over JSON-RPC: status 1 and a Transfer log
+	BalancesChecked int    `json:"balances_checked"` // receivers' token balances over JSON-RPC
+	LoadAfter       string `json:"loadavg_after"`
+}
+
+func runSPN(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("spn", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	accounts := fs.Int("accounts", 5000, "sending accounts (each sends -per-account transfers, in nonce order)")
+	perAccount := fs.Int("per-account", 10, "transfers per sending account")
+	senders := fs.Int("senders", 8, "concurrent HTTP senders")
+	batch := fs.Int("batch", 100, "eth_sendRawTransaction calls per JSON-RPC batch request (1: no batching)")
+	interval := fs.Duration("block-interval", 200*time.Millisecond, "block interval (CometBFT timeout_commit)")
+	gasLimit := fs.Uint64("block-gas-limit", 1_000_000_000, "block gas limit (each transfer declares 90,000 gas)")
+	mempool := fs.Int("mempool-size", 0, "CometBFT mempool size in transactions (0: spnd's default)")
+	workers := fs.Int("workers", 0, "EVM execution workers (0: GOMAXPROCS)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up if not every transfer is committed by then")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the send-to-commit phase to this file")
+	keep := fs.Bool("keep", false, "keep the node's temporary home (printed)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *accounts < 1 || *perAccount < 1 || *senders < 1 || *batch < 1 {
+		return errors.New("-accounts, -per-account, -senders and -batch must be positive")
+	}
+	rep := spnReport{runInfo: newRunInfo("spn", args), Accounts: *accounts, TxsPerAccount: *perAccount,
+		Txs: *accounts * *perAccount, Senders: *senders, Batch: *batch, BlockInterval: interval.String(),
+		BlockGasLimit: *gasLimit, MempoolSize: *mempool, Workers: *workers}
+	if rep.Workers == 0 {
+		rep.Workers = runtime.GOMAXPROCS(0)
+	}
+	progress := func(format string, a ...any) {
+		if !*asJSON {
+			fmt.Fprintf(stderr, format+"\n", a...)
+		}
+	}
+
+	// The world: funded accounts holding the ERC-20 token (spn/evm/evmtest's
+	// Token at a fixed address, pre-deployed in the genesis).
+	const evmChainID = 4242
+	config := evm.DefaultConfig(big.NewInt(evmChainID))
+	progress("building a genesis of %d accounts holding the ERC-20 token...", *accounts)
+	w := evmtest.NewWorld(config, *accounts, 0)
+	g := node.DefaultGenesis(evmChainID)
+	g.BlockGasLimit = *gasLimit
+	for a, acc := range w.Alloc {
+		g.Alloc[a] = node.GenesisAlloc{Balance: (*hexutil.Big)(acc.Balance), Nonce: acc.Nonce, Code: acc.Code, Storage: acc.Storage}
+	}
+
+	// Pre-signed transfers: account a sends its k-th transfer to receiver
+	// k*accounts+a (fresh addresses: every transfer creates a balance slot).
+	progress("signing %d ERC-20 transfers...", rep.Txs)
+	start := time.Now()
+	txs := make([]*types.Transaction, rep.Txs) // index k*accounts + a
+	raws := make([]string, rep.Txs)
+	receivers := make([]common.Address, rep.Txs)
+	var signErr error
+	var wg sync.WaitGroup
+	chunk := (*accounts + runtime.NumCPU() - 1) / runtime.NumCPU()
+	var mu sync.Mutex
+	for lo := 0; lo < *accounts; lo += chunk {
+		hi := min(lo+chunk, *accounts)
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for a := lo; a < hi; a++ {
+				for k := range *perAccount {
+					i := k**accounts + a
+					receivers[i] = benchReceiver(i)
+					// World.TokenTransfer touches only account a's nonce.
+					tx := w.TokenTransfer(a, 0, receivers[i], big.NewInt(int64(1000+i)), evmtest.DynamicFee)
+					raw, err := tx.MarshalBinary()
+					if err != nil {
+						mu.Lock()
+						signErr = err
+						mu.Unlock()
+						return
+					}
+					txs[i], raws[i] = tx, hexutil.Encode(raw)
+				}
+			}
+		}(lo, hi)
+	}
+	wg.Wait()
+	if signErr != nil {
+		return signErr
+	}
+	rep.SignMS = ms(time.Since(start))
+	index := make(map[common.Hash]int, len(txs))
+	for i, tx := range txs {
+		index[tx.Hash()] = i
+	}
+
+	// The node, in a temporary home.
+	home, err := os.MkdirTemp("", "farol-bench-spn-")
+	if err != nil {
+		return err
+	}
+	if *keep {
+		progress("node home %s (kept)", home)
+	} else {
+		defer os.RemoveAll(home)
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return err
+	}
+	cfg := node.DefaultConfig()
+	cfg.EthRPCAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
+	cfg.CometRPCAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
+	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[2])
+	cfg.BlockInterval = *interval
+	cfg.Workers = *workers
+	progress("starting a single-operator EVM SPN in %s...", home)
+	if err := node.Init(home, node.InitOptions{ChainID: "bench-spn-1", Genesis: g, Config: cfg}); err != nil {
+		return err
+	}
+	if err := tuneSPNHome(home, *mempool); err != nil {
+		return err
+	}
+	n, err := node.Start(home, cmtlog.NewNopLogger())
+	if err != nil {
+		return err
+	}
+	defer n.Stop() //nolint:errcheck
+	if n.App == nil {
+		return errors.New("the node started without an EVM app")
+	}
+	url := "http://" + n.EthAddr
+
+	// Commit times, from the app's commit hook.
+	type commit struct {
+		at    time.Time
+		block *node.Block
+	}
+	commits := make(chan commit, 1<<16)
+	n.App.OnCommit(func(b *node.Block) {
+		select {
+		case commits <- commit{time.Now(), b}:
+		default: // cannot happen with the buffer above; never block the app
+		}
+	})
+	committedAt := make([]time.Time, len(txs))
+	type blockStat struct {
+		at    time.Time
+		txs   int
+		bytes int
+		gas   uint64
+	}
+	var (
+		blocks    []blockStat
+		committed atomic.Int64
+		allDone   = make(chan struct{})
+	)
+	collectorDone := make(chan struct{})
+	go func() {
+		defer close(collectorDone)
+		for c := range commits {
+			bs := blockStat{at: c.at, gas: c.block.Header.GasUsed}
+			for _, tx := range c.block.Txs {
+				i, ok := index[tx.Hash()]
+				if !ok {
+					continue
+				}
+				bs.txs++
+				bs.bytes += int(tx.Size())
+				committedAt[i] = c.at
+			}
+			if bs.txs > 0 {
+				blocks = append(blocks, bs)
+				if committed.Add(int64(bs.txs)) == int64(len(txs)) {
+					close(allDone)
+				}
+			}
+		}
+	}()
+
+	// Wait for the first block so that start-up is not measured.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if h, _, _ := n.App.Head(); h >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("no first block within 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+
+	// Send: sender s owns the accounts a with a % senders == s and sends their
+	// transfers in nonce order, in batches.
+	progress("sending %d transfers from %d accounts over %d concurrent HTTP senders, %d per batch...", rep.Txs, *accounts, *senders, *batch)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *senders, MaxConnsPerHost: *senders}}
+	acceptedAt := make([]time.Time, len(txs))
+	var resent atomic.Int64
+	errs := make(chan error, *senders)
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	sendStart := time.Now()
+	var lastAccepted atomic.Int64
+	for s := range *senders {
+		var order []int
+		for k := range *perAccount {
+			for a := s; a < *accounts; a += *senders {
+				order = append(order, k**accounts+a)
+			}
+		}
+		go func() {
+			errs <- sendAll(ctx, client, url, order, raws, *batch, acceptedAt, &resent, &lastAccepted)
+		}()
+	}
+	for range *senders {
+		if err := <-errs; err != nil {
+			cancel()
+			return err
+		}
+	}
+	rep.SendS = time.Duration(lastAccepted.Load() - sendStart.UnixNano()).Seconds()
+	progress("all accepted after %.2fs; waiting for the last commits...", rep.SendS)
+	select {
+	case <-allDone:
+	case <-ctx.Done():
+		return fmt.Errorf("only %d of %d transfers committed within %s", committed.Load(), len(txs), *timeout)
+	}
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	rep.LoadAfter = loadavg()
+
+	// Check a sample of receipts and receiver balances over JSON-RPC.
+	sample := make([]int, 0, 200)
+	for i := 0; i < len(txs) && len(sample) < 200; i += max(1, len(txs)/200) {
+		sample = append(sample, i)
+	}
+	if err := checkReceipts(client, url, sample, txs, receivers); err != nil {
+		return err
+	}
+	rep.ReceiptsChecked, rep.BalancesChecked = len(sample), len(sample)
+
+	// Stop the collector before reading what it wrote.
+	if err := n.Stop(); err != nil {
+		return err
+	}
+	close(commits)
+	<-collectorDone
+
+	var last time.Time
+	lat := make([]time.Duration, len(txs))
+	for i := range txs {
+		lat[i] = committedAt[i].Sub(acceptedAt[i])
+		if committedAt[i].After(last) {
+			last = committedAt[i]
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	rep.Committed = len(txs)
+	rep.TotalS = last.Sub(sendStart).Seconds()
+	rep.TxPerS = float64(len(txs)) / rep.TotalS
+	rep.AcceptTxPerS = float64(len(txs)) / rep.SendS
+	rep.Resent = int(resent.Load())
+	rep.LatencyP50MS = ms(lat[len(lat)/2])
+	rep.LatencyP99MS = ms(lat[len(lat)*99/100])
+	rep.LatencyMaxMS = ms(lat[len(lat)-1])
+	rep.Blocks = len(blocks)
+	var sumTxs, sumBytes int
+	var sumGas float64
+	for _, b := range blocks {
+		sumTxs += b.txs
+		sumBytes += b.bytes
+		sumGas += float64(b.gas)
+		rep.TxsPerBlockMax = max(rep.TxsPerBlockMax, b.txs)
+		rep.BlockKBMax = max(rep.BlockKBMax, float64(b.bytes)/1024)
+	}
+	rep.TxsPerBlockMean = float64(sumTxs) / float64(len(blocks))
+	rep.BlockKBMean = float64(sumBytes) / 1024 / float64(len(blocks))
+	rep.BlockGasMean = sumGas / float64(len(blocks))
+	if len(blocks) >= 2 {
+		rep.BlockTimeMS = ms(blocks[len(blocks)-1].at.Sub(blocks[0].at)) / float64(len(blocks)-1)
+	}
+	// Steady state: the transactions of blocks 2..last, over the time from the
+	// first block's commit to the last one's (the first block's own
+	// transactions arrived before the window opened).
+	if len(blocks) >= 3 {
+		steady := sumTxs - blocks[0].txs
+		rep.SteadyTxPerS = float64(steady) / blocks[len(blocks)-1].at.Sub(blocks[0].at).Seconds()
+	}
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printSPN(stdout, &rep)
+	return nil
+}
+
+// benchReceiver is the fresh receiver of transfer i.
+func benchReceiver(i int) common.Address {
+	return common.BytesToAddress(crypto.Keccak256([]byte(fmt.Sprintf("farol-bench-spn-receiver-%d", i))))
+}
+
+// tuneSPNHome disables the node's Prometheus server (no port to collide with)
+// and sets CometBFT's mempool size when asked.
+func tuneSPNHome(home string, mempoolSize int) error {
+	path := filepath.Join(home, "config", "spnd.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return err
+	}
+	fields["prometheus_laddr"] = ""
+	if raw, err = json.MarshalIndent(fields, "", "  "); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		return err
+	}
+	if mempoolSize == 0 {
+		return nil
+	}
+	toml := filepath.Join(home, "config", "config.toml")
+	bz, err := os.ReadFile(toml)
+	if err != nil {
+		return fmt.Errorf("-mempool-size needs a CometBFT config.toml in the home: %w", err)
+	}
+	// Only the [mempool] section's size line.
+	lines := strings.Split(string(bz), "\n")
+	section, done := "", false
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "[") {
+			section = t
+		}
+		if section == "[mempool]" && strings.HasPrefix(t, "size =") {
+			lines[i] = fmt.Sprintf("size = %d", mempoolSize)
+			done = true
+		}
+	}
+	if !done {
+		return fmt.Errorf("%s: no [mempool] size", toml)
+	}
+	return os.WriteFile(toml, []byte(strings.Join(lines, "\n")), 0o600)
+}
+
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var lns []net.Listener
+	defer func() {
+		for _, l := range lns {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		lns = append(lns, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+type rpcReq struct {
+	JSONRPC string `json:"jsonrpc"`
+	ID      int    `json:"id"`
+	Method  string `json:"method"`
+	Params  []any  `json:"params"`
+}
+
+type rpcResp struct {
+	ID     int             `json:"id"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// rpcBatch sends one batch request (or a single request when len(reqs) == 1)
+// and returns the responses by id.
+func rpcBatch(ctx context.Context, client *http.Client, url string, reqs []rpcReq) (map[int]rpcResp, error) {
+	var body []byte
+	var err error
+	if len(reqs) == 1 {
+		body, err = json.Marshal(reqs[0])
+	} else {
+		body, err = json.Marshal(reqs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	bz, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var out []rpcResp
+	if len(reqs) == 1 {
+		var one rpcResp
+		err = json.Unmarshal(bz, &one)
+		out = []rpcResp{one}
+	} else {
+		err = json.Unmarshal(bz, &out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %.200s", resp.Status, bz)
+	}
+	m := make(map[int]rpcResp, len(out))
+	for _, r := range out {
+		m[r.ID] = r
+	}
+	return m, nil
+}
+
+// sendAll sends the transactions order (indexes into raws) in batches, in
+// order. A transaction the node refuses (mempool full, or a nonce gap behind
+// such a refusal) is sent again, with those after it, after a short pause.
+func sendAll(ctx context.Context, client *http.Client, url string, order []int, raws []string, batch int,
+	acceptedAt []time.Time, resent *atomic.Int64, lastAccepted *atomic.Int64) error {
+	pending := order
+	tries := 0
+	for len(pending) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(batch, len(pending))
+		reqs := make([]rpcReq, n)
+		for j := range n {
+			reqs[j] = rpcReq{"2.0", j, "eth_sendRawTransaction", []any{raws[pending[j]]}}
+		}
+		sentAt := time.Now()
+		resps, err := rpcBatch(ctx, client, url, reqs)
+		if err != nil {
+			return err
+		}
+		var retry []int
+		var firstErr string
+		for j := range n {
+			r, ok := resps[j]
+			if ok && (r.Error == nil || strings.Contains(r.Error.Message, "already known")) {
+				acceptedAt[pending[j]] = sentAt
+				continue
+			}
+			if firstErr == "" {
+				if ok {
+					firstErr = r.Error.Message
+				} else {
+					firstErr = "no response"
+				}
+			}
+			retry = append(retry, pending[j])
+		}
+		lastAccepted.Store(time.Now().UnixNano())
+		if len(retry) == 0 {
+			pending = pending[n:]
+			tries = 0
+			continue
+		}
+		tries++
+		if tries > 2000 {
+			return fmt.Errorf("transaction refused %d times in a row: %s", tries, firstErr)
+		}
+		resent.Add(int64(len(retry)))
+		pending = append(retry, pending[n:]...)
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
+// checkReceipts checks the sampled transfers' receipts (status 1, one Transfer
+// log) and their receivers' token balances (each receiver got one transfer).
+func checkReceipts(client *http.Client, url string, sample []int, txs []*types.Transaction, receivers []common.Address) error {
+	transferTopic := crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
+	var reqs []rpcReq
+	for j, i := range sample {
+		reqs = append(reqs,
+			rpcReq{"2.0", 2 * j, "eth_getTransactionReceipt", []any{txs[i].Hash()}},
+			rpcReq{"2.0", 2*j + 1, "eth_getStorageAt", []any{evmtest.Token0Addr, evmtest.BalanceSlot(receivers[i]), "latest"}})
+	}
+	resps, err := rpcBatch(context.Background(), client, url, reqs)
+	if err != nil {
+		return fmt.Errorf("check receipts: %w", err)
+	}
+	for j, i := range sample {
+		r := resps[2*j]
+		if r.Error != nil || len(r.Result) == 0 || string(r.Result) == "null" {
+			return fmt.Errorf("receipt of transfer %d (%s): %s", i, txs[i].Hash(), r.Result)
+		}
+		var rc struct {
+			Status hexutil.Uint64 `json:"status"`
+			Logs   []struct {
+				Address common.Address `json:"address"`
+				Topics  []common.Hash  `json:"topics"`
+			} `json:"logs"`
+		}
+		if err := json.Unmarshal(r.Result, &rc); err != nil {
+			return fmt.Errorf("receipt of transfer %d: %w", i, err)
+		}
+		if rc.Status != 1 || len(rc.Logs) != 1 || rc.Logs[0].Address != evmtest.Token0Addr || rc.Logs[0].Topics[0] != transferTopic {
+			return fmt.Errorf("receipt of transfer %d: status %d, %d logs", i, rc.Status, len(rc.Logs))
+		}
+		b := resps[2*j+1]
+		var slot hexutil.Bytes
+		if b.Error != nil || json.Unmarshal(b.Result, &slot) != nil {
+			return fmt.Errorf("balance of receiver %d: %s", i, b.Result)
+		}
+		if got := new(big.Int).SetBytes(slot); got.Int64() != int64(1000+i) {
+			return fmt.Errorf("balance of receiver %d: %s, want %d", i, got, 1000+i)
+		}
+	}
+	return nil
+}
+
+func printSPN(w io.Writer, r *spnReport) {
+	fmt.Fprintf(w, "%s\n%s, %d CPUs, load before %s, after %s\n\n", r.Command, r.GoVersion, r.NumCPU, r.LoadAvg, r.LoadAfter)
+	fmt.Fprintf(w, "single-operator EVM SPN (CometBFT + app + JSON-RPC in this process), block interval %s, block gas limit %d, %d workers\n",
+		r.BlockInterval, r.BlockGasLimit, r.Workers)
+	fmt.Fprintf(w, "%d ERC-20 transfers = %d accounts x %d, pre-signed in %.0f ms; %d HTTP senders, %d per batch\n\n",
+		r.Txs, r.Accounts, r.TxsPerAccount, r.SignMS, r.Senders, r.Batch)
+	fmt.Fprintf(w, "committed            %d transfers in %.2f s: %.0f tx/s (first send to last commit)\n", r.Committed, r.TotalS, r.TxPerS)
+	fmt.Fprintf(w, "steady state         %.0f tx/s (between the commits of the first and last blocks)\n", r.SteadyTxPerS)
+	fmt.Fprintf(w, "accepted by RPC      %.0f tx/s over %.2f s; %d resent (mempool full)\n", r.AcceptTxPerS, r.SendS, r.Resent)
+	fmt.Fprintf(w, "latency send->commit p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.LatencyP50MS, r.LatencyP99MS, r.LatencyMaxMS)
+	fmt.Fprintf(w, "blocks               %d: %.0f txs mean, %d max; %.1f KiB txs mean, %.1f max; %.1f Mgas used mean; %.0f ms apart\n",
+		r.Blocks, r.TxsPerBlockMean, r.TxsPerBlockMax, r.BlockKBMean, r.BlockKBMax, r.BlockGasMean/1e6, r.BlockTimeMS)
+	fmt.Fprintf(w, "checked              %d receipts (status 1, Transfer log) and %d receiver balances over JSON-RPC\n", r.ReceiptsChecked, r.BalancesChecked)
+}
