@@ -38,7 +38,7 @@ func main() {
 	}
 }
 
-const usage = "usage: spnd init|start [flags] (spnd <command> -h for flags)"
+const usage = "usage: spnd init|start|tx wasm|query wasm [flags] (spnd <command> -h for flags)"
 
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -49,6 +49,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdInit(args[1:], stdout)
 	case "start":
 		return cmdStart(args[1:], stderr)
+	case "tx":
+		return cmdTx(args[1:], stdout)
+	case "query", "q":
+		return cmdQuery(args[1:], stdout)
 	default:
 		return fmt.Errorf("unknown command %q; %s", args[0], usage)
 	}
