@@ -1,22 +1,29 @@
 package node
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"math/big"
 	"sort"
 	"sync"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/consensus/misc/eip1559"
+	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/trie"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/farolnet/farol/spn/evm"
+	"github.com/farolnet/farol/spn/exec"
 )
 
 // CheckTx / tx result codes.
@@ -42,8 +49,15 @@ var (
 	ErrChainID      = errors.New("invalid chain id for signer")
 	ErrGasLimit     = errors.New("exceeds block gas limit")
 	ErrTxSize       = errors.New("oversized data")
-	ErrKnownTx      = errors.New("replacement transaction not supported yet")
+	// ErrUnderpriced refuses a transaction with the nonce of one in the mempool whose
+	// tip and fee cap it does not both raise by PriceBump percent (go-ethereum's rule).
+	ErrUnderpriced = errors.New("replacement transaction underpriced")
+	ErrFeeCap      = errors.New("max fee per gas less than block base fee")
 )
+
+// PriceBump is the minimum increase, in percent, of both the tip and the fee cap of a
+// transaction replacing a mempool transaction with the same sender and nonce.
+const PriceBump = 10
 
 // App is the ABCI++ application of an EVM SPN. CometBFT's local client serializes
 // the ABCI calls; mu guards the fields the JSON-RPC server reads concurrently.
@@ -61,10 +75,16 @@ type App struct {
 
 	mu      sync.RWMutex
 	head    head
+	last    *types.Header // header of the head block: the parent of the next block
 	pending *pendingBlock
-	// nonces are the next nonces of senders with transactions in the mempool
-	// (rebuilt by CheckTx rechecks after each commit; never reaches state).
+	// nonces are the next nonces of senders with transactions in the mempool and
+	// pool the fees of the best transaction per sender and nonce (both rebuilt by
+	// CheckTx rechecks after each commit; never reach state).
 	nonces map[common.Address]uint64
+	pool   map[senderNonce]poolTx
+
+	logger  cmtlog.Logger
+	metrics *Metrics
 
 	// onCommit are called, in order, after each block is committed (outside mu).
 	onCommit []func(*Block)
@@ -82,7 +102,26 @@ func (a *App) OnCommit(f func(*Block)) {
 type pendingBlock struct {
 	block *Block
 	root  common.Hash
+	stats BlockStats
 }
+
+// senderNonce identifies a mempool slot: one transaction per sender and nonce.
+type senderNonce struct {
+	from  common.Address
+	nonce uint64
+}
+
+// poolTx is the mempool transaction holding a slot.
+type poolTx struct {
+	hash        common.Hash
+	tip, feeCap *big.Int
+}
+
+// SetLogger sets the logger of committed blocks (before the node starts).
+func (a *App) SetLogger(l cmtlog.Logger) { a.logger = l }
+
+// SetMetrics sets the metrics the app records (before the node starts).
+func (a *App) SetMetrics(m *Metrics) { a.metrics = m }
 
 // NewApp opens an app over an EVM state database and its key-value store. The
 // genesis must be the one of the chain (it is also delivered by InitChain).
@@ -96,14 +135,19 @@ func NewApp(gen *Genesis, db state.Database, kv ethdb.KeyValueStore, opts evm.Op
 		return nil, err
 	}
 	a := &App{db: db, kv: kv, config: config, gen: gen, eng: eng, opts: opts,
-		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}}
+		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}, pool: map[senderNonce]poolTx{},
+		logger: cmtlog.NewNopLogger()}
 	a.st = &store{kv: kv, config: config}
 	h, ok, err := a.st.head()
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		a.head = h
+		b, err := a.st.block(h.Height)
+		if err != nil {
+			return nil, fmt.Errorf("open: head block %d: %w", h.Height, err)
+		}
+		a.head, a.last = h, b.Header
 	}
 	return a, nil
 }
@@ -159,7 +203,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		return nil, err
 	}
 	a.mu.Lock()
-	a.head = head{Height: 0, Root: root, Hash: b.Hash}
+	a.head, a.last = head{Height: 0, Root: root, Hash: b.Hash}, h
 	a.mu.Unlock()
 	return &abci.ResponseInitChain{AppHash: root.Bytes()}, nil
 }
@@ -189,17 +233,56 @@ func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, 
 	return tx, from, CodeOK, nil
 }
 
+// baseFeeAfter returns the base fee of the block after parent: the genesis base fee
+// for block 1, then go-ethereum's EIP-1559 rule (eip1559.CalcBaseFee: ±12.5% at most
+// per block, towards a gas target of half the block gas limit).
+func (a *App) baseFeeAfter(parent *types.Header) *big.Int {
+	if parent == nil || parent.Number.Sign() == 0 || parent.BaseFee == nil {
+		return new(big.Int).Set(a.gen.BaseFee.ToInt())
+	}
+	return eip1559.CalcBaseFee(a.config, parent)
+}
+
+// NextBaseFee returns the base fee per gas of the next block (what eth_gasPrice and
+// CheckTx's fee cap check use).
+func (a *App) NextBaseFee() *big.Int {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.baseFeeAfter(a.last)
+}
+
+// PendingNonce returns the next nonce of from counting its mempool transactions, or
+// false if it has none in the mempool.
+func (a *App) PendingNonce(from common.Address) (uint64, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	n, ok := a.nonces[from]
+	return n, ok
+}
+
 // checkTx is CheckTx's logic (also used by eth_sendRawTransaction for its errors).
+//
+// The mempool holds one transaction per sender and nonce, the nonces of a sender
+// without gaps from its state nonce. A transaction with the nonce of a mempool one
+// replaces it if it raises both its tip and its fee cap by PriceBump percent;
+// CometBFT's mempool then holds both, PrepareProposal proposes the better one and the
+// recheck after the block that includes it evicts the other (nonce too low). The
+// slots are rebuilt by the rechecks after each commit, in mempool order.
 func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, error) {
 	tx, from, code, err := a.decodeTx(raw)
 	if err != nil {
 		return nil, code, err
 	}
-	if tx.GasFeeCap().Cmp(a.gen.BaseFee.ToInt()) < 0 {
-		return nil, CodeInvalid, fmt.Errorf("max fee per gas less than block base fee: maxFeePerGas: %v, baseFee: %v", tx.GasFeeCap(), a.gen.BaseFee.ToInt())
+	if tx.GasTipCap().Cmp(tx.GasFeeCap()) > 0 {
+		return nil, CodeInvalid, fmt.Errorf("%w: maxPriorityFeePerGas: %v, maxFeePerGas: %v", core.ErrTipAboveFeeCap, tx.GasTipCap(), tx.GasFeeCap())
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// A recheck keeps a transaction whose fee cap fell below the base fee: it waits
+	// for the base fee to fall (PrepareProposal leaves it out meanwhile).
+	if base := a.baseFeeAfter(a.last); !recheck && tx.GasFeeCap().Cmp(base) < 0 {
+		return nil, CodeInvalid, fmt.Errorf("%w: maxFeePerGas: %v, baseFee: %v", ErrFeeCap, tx.GasFeeCap(), base)
+	}
 	sdb, err := state.New(a.head.Root, a.db)
 	if err != nil {
 		return nil, CodeInternal, err
@@ -212,65 +295,233 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	if !ok || next < stateNonce {
 		next = stateNonce
 	}
-	if tx.Nonce() < next {
-		return nil, CodeNonce, ErrKnownTx
-	}
-	if tx.Nonce() > next {
+	slot := senderNonce{from, tx.Nonce()}
+	old, replacing := a.pool[slot]
+	replacing = replacing && tx.Nonce() < next
+	switch {
+	case replacing && old.hash == tx.Hash():
+		return tx, CodeOK, nil // the same transaction again
+	case replacing && !bumps(tx, old):
+		return nil, CodeNonce, fmt.Errorf("%w: tip %v fee cap %v, pending tip %v fee cap %v (+%d%% needed)",
+			ErrUnderpriced, tx.GasTipCap(), tx.GasFeeCap(), old.tip, old.feeCap, PriceBump)
+	case !replacing && tx.Nonce() < next:
+		// Below the next nonce without a slot: cannot happen (slots and nonces are
+		// kept together); refuse rather than guess.
+		return nil, CodeNonce, fmt.Errorf("%w: address %s, tx: %d", ErrUnderpriced, from, tx.Nonce())
+	case tx.Nonce() > next:
 		return nil, CodeNonce, fmt.Errorf("%w: address %s, tx: %d next: %d (nonce gap)", ErrNonceTooHigh, from, tx.Nonce(), next)
 	}
 	if sdb.GetBalance(from).ToBig().Cmp(tx.Cost()) < 0 {
 		return nil, CodeFunds, fmt.Errorf("%w: address %s have %v want %v", ErrFunds, from, sdb.GetBalance(from), tx.Cost())
 	}
-	a.nonces[from] = next + 1
-	_ = recheck
+	a.pool[slot] = poolTx{hash: tx.Hash(), tip: tx.GasTipCap(), feeCap: tx.GasFeeCap()}
+	if !replacing {
+		a.nonces[from] = next + 1
+	}
 	return tx, CodeOK, nil
+}
+
+// bumps tells whether tx raises both the tip and the fee cap of old by PriceBump percent.
+func bumps(tx *types.Transaction, old poolTx) bool {
+	min := func(v *big.Int) *big.Int { // ceil(v * (100 + PriceBump) / 100)
+		m := new(big.Int).Mul(v, big.NewInt(100+PriceBump))
+		m.Add(m, big.NewInt(99))
+		return m.Div(m, big.NewInt(100))
+	}
+	return tx.GasTipCap().Cmp(min(old.tip)) >= 0 && tx.GasFeeCap().Cmp(min(old.feeCap)) >= 0
+}
+
+// rejectReason is the metrics label of a CheckTx error.
+func rejectReason(code uint32, err error) string {
+	switch {
+	case errors.Is(err, ErrUnderpriced):
+		return RejectUnderpriced
+	case errors.Is(err, ErrFeeCap):
+		return RejectFeeCap
+	case errors.Is(err, ErrNonceTooLow):
+		return RejectNonceLow
+	case errors.Is(err, ErrNonceTooHigh):
+		return RejectNonceHigh
+	}
+	switch code {
+	case CodeDecode:
+		return RejectDecode
+	case CodeTooLarge:
+		return RejectTooLarge
+	case CodeFunds:
+		return RejectFunds
+	case CodeInternal:
+		return RejectInternal
+	}
+	return RejectInvalid
 }
 
 // CheckTx admits a transaction to the mempool.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	tx, code, err := a.checkTx(req.Tx, req.Type == abci.CheckTxType_Recheck)
+	recheck := req.Type == abci.CheckTxType_Recheck
+	tx, code, err := a.checkTx(req.Tx, recheck)
 	if err != nil {
+		a.metrics.ObserveCheckTxReject(rejectReason(code, err), recheck)
 		return &abci.ResponseCheckTx{Code: code, Log: err.Error(), Codespace: "spn"}, nil
 	}
 	return &abci.ResponseCheckTx{Code: CodeOK, GasWanted: int64(tx.Gas())}, nil
 }
 
-// PrepareProposal orders the mempool's transactions: undecodable ones are left out,
-// each sender's transactions go in nonce order (senders in order of first
-// appearance), and the block is filled up to the block gas limit and MaxTxBytes.
+// PrepareProposal builds the block from the mempool's transactions, as go-ethereum's
+// miner does: per sender in nonce order from its state nonce (a gap, or a fee cap
+// below the block's base fee, ends the sender's run), one transaction per sender and
+// nonce (the highest effective tip; a replaced transaction is left out), and across
+// senders by effective tip, highest first (ties: mempool order). A transaction that
+// does not fit the block gas limit or MaxTxBytes ends its sender's run; the block is
+// filled with the others. Undecodable transactions are left out.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
-	type item struct {
-		raw []byte
-		tx  *types.Transaction
+	a.mu.RLock()
+	root, base := a.head.Root, a.baseFeeAfter(a.last)
+	a.mu.RUnlock()
+	sdb, err := state.New(root, a.db)
+	if err != nil {
+		return nil, fmt.Errorf("prepare proposal: %w", err)
 	}
-	bySender := map[common.Address][]item{}
-	var order []common.Address
-	for _, raw := range req.Txs {
+	var runs []*senderRun // in mempool order of each sender's first transaction
+	bySender := map[common.Address]*senderRun{}
+	for i, raw := range req.Txs {
 		tx, from, _, err := a.decodeTx(raw)
 		if err != nil {
 			continue
 		}
-		if _, ok := bySender[from]; !ok {
-			order = append(order, from)
+		r := bySender[from]
+		if r == nil {
+			r = &senderRun{from: from}
+			bySender[from] = r
+			runs = append(runs, r)
 		}
-		bySender[from] = append(bySender[from], item{raw, tx})
+		r.txs = append(r.txs, candidate{raw: raw, tx: tx, tip: effectiveTip(tx, base), index: i})
 	}
+	h := make(runHeap, 0, len(runs))
+	for _, r := range runs {
+		r.prepare(sdb.GetNonce(r.from), base)
+		if len(r.txs) > 0 {
+			h = append(h, r)
+		}
+	}
+	heap.Init(&h)
 	var out [][]byte
 	var gas uint64
 	var size int64
-	for _, from := range order {
-		items := bySender[from]
-		sort.SliceStable(items, func(i, j int) bool { return items[i].tx.Nonce() < items[j].tx.Nonce() })
-		for _, it := range items {
-			if gas+it.tx.Gas() > a.gen.BlockGasLimit || size+int64(len(it.raw)) > req.MaxTxBytes {
-				break // later nonces of this sender would leave a gap
-			}
-			gas += it.tx.Gas()
-			size += int64(len(it.raw))
-			out = append(out, it.raw)
+	for h.Len() > 0 && a.gen.BlockGasLimit-gas >= params.TxGas {
+		r := h[0]
+		c := r.txs[0]
+		n := protoSize(c.raw)
+		if c.tx.Gas() > a.gen.BlockGasLimit-gas || size+n > req.MaxTxBytes {
+			heap.Pop(&h) // later nonces of this sender would leave a gap
+			continue
+		}
+		gas += c.tx.Gas()
+		size += n
+		out = append(out, c.raw)
+		r.txs = r.txs[1:]
+		if len(r.txs) == 0 {
+			heap.Pop(&h)
+		} else {
+			heap.Fix(&h, 0)
 		}
 	}
 	return &abci.ResponsePrepareProposal{Txs: out}, nil
+}
+
+// effectiveTip is min(tip cap, fee cap - base fee) (negative if the fee cap is below
+// the base fee).
+func effectiveTip(tx *types.Transaction, base *big.Int) *big.Int {
+	t := new(big.Int).Sub(tx.GasFeeCap(), base)
+	if tx.GasTipCap().Cmp(t) < 0 {
+		t.Set(tx.GasTipCap())
+	}
+	return t
+}
+
+// protoSize is the size a transaction takes in a CometBFT block's data (what
+// MaxTxBytes bounds): field tag, length and bytes.
+func protoSize(raw []byte) int64 {
+	return int64(1 + protowire.SizeVarint(uint64(len(raw))) + len(raw))
+}
+
+// candidate is a mempool transaction considered by PrepareProposal.
+type candidate struct {
+	raw   []byte
+	tx    *types.Transaction
+	tip   *big.Int // effective tip at the block's base fee (negative: fee cap below it)
+	index int      // position in the mempool
+}
+
+// better orders two transactions with the same sender and nonce.
+func (c candidate) better(d candidate) bool {
+	if k := c.tip.Cmp(d.tip); k != 0 {
+		return k > 0
+	}
+	if k := c.tx.GasFeeCap().Cmp(d.tx.GasFeeCap()); k != 0 {
+		return k > 0
+	}
+	return c.index < d.index
+}
+
+// senderRun is one sender's executable transactions in nonce order.
+type senderRun struct {
+	from common.Address
+	txs  []candidate
+}
+
+// prepare sorts the run by nonce, keeps the best transaction per nonce and cuts it
+// to the nonces that follow the state nonce without a gap, up to the first whose
+// fee cap is below the base fee.
+func (r *senderRun) prepare(stateNonce uint64, base *big.Int) {
+	sort.SliceStable(r.txs, func(i, j int) bool { return r.txs[i].tx.Nonce() < r.txs[j].tx.Nonce() })
+	var out []candidate
+	next := stateNonce
+	for _, c := range r.txs {
+		n := c.tx.Nonce()
+		if n < stateNonce {
+			continue // stale: already executed
+		}
+		if len(out) > 0 && n == next-1 { // same nonce as the last one kept
+			if c.better(out[len(out)-1]) {
+				out[len(out)-1] = c
+			}
+			continue
+		}
+		if n != next {
+			break // gap
+		}
+		out = append(out, c)
+		next++
+	}
+	for i, c := range out {
+		if c.tx.GasFeeCap().Cmp(base) < 0 {
+			out = out[:i]
+			break
+		}
+	}
+	r.txs = out
+}
+
+// runHeap orders senders by the effective tip of their next transaction (highest
+// first; ties: the transaction earlier in the mempool).
+type runHeap []*senderRun
+
+func (h runHeap) Len() int { return len(h) }
+func (h runHeap) Less(i, j int) bool {
+	a, b := h[i].txs[0], h[j].txs[0]
+	if k := a.tip.Cmp(b.tip); k != 0 {
+		return k > 0
+	}
+	return a.index < b.index
+}
+func (h runHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *runHeap) Push(x any)   { *h = append(*h, x.(*senderRun)) }
+func (h *runHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // ProcessProposal rejects a block with an undecodable or invalid transaction or
@@ -295,7 +546,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 // part of the Ethereum block.
 func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	a.mu.RLock()
-	parent := a.head
+	parent, baseFee := a.head, a.baseFeeAfter(a.last)
 	a.mu.RUnlock()
 	if uint64(req.Height) != parent.Height+1 {
 		return nil, fmt.Errorf("finalize block: height %d after %d", req.Height, parent.Height)
@@ -322,11 +573,13 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 		Time:          uint64(req.Time.Unix()),
 		Difficulty:    new(big.Int),
 		MixDigest:     common.BytesToHash(req.Hash),
-		BaseFee:       new(big.Int).Set(a.gen.BaseFee.ToInt()),
+		BaseFee:       baseFee,
 		ExcessBlobGas: &zero,
 		BlobGasUsed:   &zero,
 	}
+	start := time.Now()
 	res, err := a.eng.ExecuteBlock(ctx, parent.Root, &evm.Block{Header: h, Txs: txs, GetHash: a.getHash})
+	elapsed := time.Since(start)
 	if err != nil {
 		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
 	}
@@ -359,8 +612,23 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 		}
 	}
 	b := &Block{Header: h, Hash: h.Hash(), Txs: incl, Receipts: receipts}
+	st := res.Stats
+	parTxs := 0
+	switch st.Mode {
+	case exec.ModeParallel:
+		parTxs = len(txs)
+	case exec.ModeParallelThenSequential:
+		parTxs = st.SequentialFrom
+	}
+	stats := BlockStats{
+		Height: uint64(req.Height), Txs: len(incl), Dropped: len(req.Txs) - len(incl), GasUsed: res.GasUsed,
+		Exec: elapsed, Mode: st.Mode.String(), Workers: st.Workers,
+		Executions: uint64(st.Executions), Aborts: uint64(st.Aborts),
+		Speedup: EstimateSpeedup(len(txs), parTxs, st.Workers, uint64(st.Executions)),
+	}
+	stats.BaseFee, _ = new(big.Float).SetInt(baseFee).Float64()
 	a.mu.Lock()
-	a.pending = &pendingBlock{block: b, root: res.Root}
+	a.pending = &pendingBlock{block: b, root: res.Root, stats: stats}
 	a.mu.Unlock()
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: res.Root.Bytes()}, nil
 }
@@ -384,6 +652,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if p == nil {
 		return nil, errors.New("commit: no finalized block")
 	}
+	start := time.Now()
 	if err := evm.Persist(a.db, p.root); err != nil {
 		return nil, err
 	}
@@ -392,10 +661,19 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.mu.Lock()
 	a.head = head{Height: p.block.Header.Number.Uint64(), Root: p.root, Hash: p.block.Hash}
+	a.last = p.block.Header
 	a.pending = nil
 	a.nonces = map[common.Address]uint64{} // rebuilt by the mempool's rechecks
+	a.pool = map[senderNonce]poolTx{}
 	hooks := a.onCommit
 	a.mu.Unlock()
+	s := p.stats
+	s.Store = time.Since(start)
+	a.metrics.ObserveBlock(s)
+	a.logger.Info("committed block", "height", s.Height, "txs", s.Txs, "dropped", s.Dropped, "gas", s.GasUsed,
+		"base_fee", p.block.Header.BaseFee, "exec", s.Exec.Round(time.Microsecond), "store", s.Store.Round(time.Microsecond),
+		"mode", s.Mode, "speedup", fmt.Sprintf("%.2f", s.Speedup), "executions", s.Executions, "aborts", s.Aborts,
+		"root", p.root, "hash", p.block.Hash)
 	for _, f := range hooks {
 		f(p.block)
 	}

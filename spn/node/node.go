@@ -9,39 +9,58 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/blocksync"
 	cmtcfg "github.com/cometbft/cometbft/config"
+	cs "github.com/cometbft/cometbft/consensus"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
+	mempl "github.com/cometbft/cometbft/mempool"
 	nm "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
+	sm "github.com/cometbft/cometbft/state"
+	"github.com/cometbft/cometbft/statesync"
 	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/viper"
 
 	"github.com/farolnet/farol/spn/evm"
 )
 
-// Config is spnd's node configuration (home/config/spnd.json).
+// Config is spnd's node configuration (home/config/spnd.json). CometBFT's own
+// configuration is home/config/config.toml (written by Init, read by Start if
+// present); the fields spnd.json sets override the corresponding config.toml fields
+// (moniker, p2p.laddr, rpc.laddr, consensus.timeout_commit, instrumentation).
 type Config struct {
 	Moniker       string        `json:"moniker"`
 	P2PAddr       string        `json:"p2p_laddr"`       // CometBFT p2p, e.g. tcp://0.0.0.0:26656
 	CometRPCAddr  string        `json:"comet_rpc_laddr"` // CometBFT RPC, e.g. tcp://127.0.0.1:26657
 	EthRPCAddr    string        `json:"eth_rpc_addr"`    // Ethereum JSON-RPC (HTTP), e.g. 127.0.0.1:8545
-	BlockInterval time.Duration `json:"block_interval"`  // CometBFT timeout_commit
+	BlockInterval time.Duration `json:"block_interval"`  // CometBFT timeout_commit (0: config.toml's)
 	Workers       int           `json:"workers"`         // EVM execution workers (0: GOMAXPROCS)
+	// PrometheusAddr is where CometBFT's instrumentation server serves the Prometheus
+	// metrics (CometBFT's and the app's), e.g. 127.0.0.1:26660; empty disables them.
+	PrometheusAddr string `json:"prometheus_laddr"`
 }
+
+// DefaultPrometheusAddr is the default metrics listen address (CometBFT's default port).
+const DefaultPrometheusAddr = "127.0.0.1:26660"
 
 // DefaultConfig returns the configuration of a new single-node SPN.
 func DefaultConfig() Config {
 	return Config{Moniker: "spnd", P2PAddr: "tcp://0.0.0.0:26656", CometRPCAddr: "tcp://127.0.0.1:26657",
-		EthRPCAddr: "127.0.0.1:8545", BlockInterval: time.Second}
+		EthRPCAddr: "127.0.0.1:8545", BlockInterval: time.Second, PrometheusAddr: DefaultPrometheusAddr}
 }
 
 func configFile(home string) string { return filepath.Join(home, "config", "spnd.json") }
+
+func cometConfigFile(home string) string { return filepath.Join(home, "config", "config.toml") }
 
 // InitOptions configures Init.
 type InitOptions struct {
@@ -56,7 +75,8 @@ func Init(home string, o InitOptions) error {
 	if err := o.Genesis.Validate(); err != nil {
 		return err
 	}
-	cfg := cometConfig(home, o.Config)
+	cfg := cometDefaults(home)
+	applyConfig(cfg, o.Config, nil)
 	if _, err := os.Stat(cfg.GenesisFile()); err == nil {
 		return fmt.Errorf("init: %s exists", cfg.GenesisFile())
 	}
@@ -89,6 +109,9 @@ func Init(home string, o InitOptions) error {
 	if err := doc.SaveAs(cfg.GenesisFile()); err != nil {
 		return err
 	}
+	if err := writeCometConfig(cfg); err != nil {
+		return err
+	}
 	enc, err := json.MarshalIndent(&o.Config, "", "  ")
 	if err != nil {
 		return err
@@ -96,30 +119,104 @@ func Init(home string, o InitOptions) error {
 	return os.WriteFile(configFile(home), enc, 0o600)
 }
 
-// LoadConfig reads home/config/spnd.json.
-func LoadConfig(home string) (Config, error) {
-	var c Config
-	b, err := os.ReadFile(configFile(home))
-	if err != nil {
-		return c, err
-	}
-	return c, json.Unmarshal(b, &c)
+// writeCometConfig writes CometBFT's config.toml (cmtcfg.WriteConfigFile, which
+// panics on a write error).
+func writeCometConfig(cfg *cmtcfg.Config) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("write %s: %v", cometConfigFile(cfg.RootDir), p)
+		}
+	}()
+	cmtcfg.WriteConfigFile(cometConfigFile(cfg.RootDir), cfg)
+	return nil
 }
 
-func cometConfig(home string, c Config) *cmtcfg.Config {
+// LoadConfig reads home/config/spnd.json; fields it does not set keep their
+// DefaultConfig values.
+func LoadConfig(home string) (Config, error) {
+	c, _, err := loadConfig(home)
+	return c, err
+}
+
+// loadConfig reads spnd.json and also returns the names of the fields it sets.
+func loadConfig(home string) (Config, map[string]bool, error) {
+	c := DefaultConfig()
+	b, err := os.ReadFile(configFile(home))
+	if err != nil {
+		return c, nil, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return c, nil, fmt.Errorf("%s: %w", configFile(home), err)
+	}
+	set := map[string]bool{}
+	for k := range fields {
+		set[k] = true
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, nil, fmt.Errorf("%s: %w", configFile(home), err)
+	}
+	return c, set, nil
+}
+
+// cometDefaults is the CometBFT configuration of a home without config.toml:
+// CometBFT's defaults with spnd's changes.
+func cometDefaults(home string) *cmtcfg.Config {
 	cfg := cmtcfg.DefaultConfig()
 	cfg.SetRoot(home)
-	cfg.Moniker = c.Moniker
-	cfg.P2P.ListenAddress = c.P2PAddr
-	cfg.RPC.ListenAddress = c.CometRPCAddr
 	cfg.P2P.AllowDuplicateIP = true
 	cfg.P2P.AddrBookStrict = false
-	if c.BlockInterval > 0 {
-		cfg.Consensus.TimeoutCommit = c.BlockInterval
-	}
 	cfg.Consensus.TimeoutPropose = time.Second
 	cfg.Mempool.MaxTxBytes = MaxTxSize
+	applyConfig(cfg, DefaultConfig(), nil)
 	return cfg
+}
+
+// cometConfig is the CometBFT configuration of a home: config.toml if present (else
+// cometDefaults), then the fields spnd.json sets (set; nil: all of c).
+func cometConfig(home string, c Config, set map[string]bool) (*cmtcfg.Config, error) {
+	cfg := cometDefaults(home)
+	path := cometConfigFile(home)
+	if _, err := os.Stat(path); err == nil {
+		v := viper.New()
+		v.SetConfigFile(path)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		cfg = cmtcfg.DefaultConfig()
+		if err := v.Unmarshal(cfg); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		cfg.SetRoot(home)
+	}
+	applyConfig(cfg, c, set)
+	if err := cfg.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("cometbft config: %w", err)
+	}
+	return cfg, nil
+}
+
+// applyConfig sets the CometBFT fields of c that set names (nil: all) on cfg.
+func applyConfig(cfg *cmtcfg.Config, c Config, set map[string]bool) {
+	has := func(k string) bool { return set == nil || set[k] }
+	if has("moniker") && c.Moniker != "" {
+		cfg.Moniker = c.Moniker
+	}
+	if has("p2p_laddr") && c.P2PAddr != "" {
+		cfg.P2P.ListenAddress = c.P2PAddr
+	}
+	if has("comet_rpc_laddr") && c.CometRPCAddr != "" {
+		cfg.RPC.ListenAddress = c.CometRPCAddr
+	}
+	if has("block_interval") && c.BlockInterval > 0 {
+		cfg.Consensus.TimeoutCommit = c.BlockInterval
+	}
+	if has("prometheus_laddr") {
+		cfg.Instrumentation.Prometheus = c.PrometheusAddr != ""
+		if c.PrometheusAddr != "" {
+			cfg.Instrumentation.PrometheusListenAddr = c.PrometheusAddr
+		}
+	}
 }
 
 // Node is a running SPN node: CometBFT in-process, the app and the JSON-RPC server.
@@ -132,6 +229,9 @@ type Node struct {
 	backend *backend
 	http    *http.Server
 	dbs     []dbm.DB // CometBFT databases: Node.Stop leaves the tx indexer's open
+
+	logger  cmtlog.Logger // the node's logger (a backend logs with module=spn)
+	metrics *Metrics      // app metrics (nil when Prometheus is off)
 }
 
 // backend is what a VM contributes to a node: its ABCI app, the JSON-RPC handler
@@ -153,6 +253,8 @@ func openEVM(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) 
 		disk.Close()
 		return nil, err
 	}
+	app.SetLogger(n.logger.With("module", "spn"))
+	app.SetMetrics(n.metrics)
 	n.App = app
 	return &backend{
 		app: app,
@@ -178,11 +280,14 @@ func (n *Node) dbProvider(ctx *cmtcfg.DBContext) (dbm.DB, error) {
 
 // Start opens the home and starts CometBFT and the JSON-RPC server. Stop it with Stop.
 func Start(home string, logger cmtlog.Logger) (*Node, error) {
-	c, err := LoadConfig(home)
+	c, set, err := loadConfig(home)
 	if err != nil {
 		return nil, fmt.Errorf("start: %w (run spnd init)", err)
 	}
-	cfg := cometConfig(home, c)
+	cfg, err := cometConfig(home, c, set)
+	if err != nil {
+		return nil, err
+	}
 	doc, err := cmttypes.GenesisDocFromFile(cfg.GenesisFile())
 	if err != nil {
 		return nil, err
@@ -191,7 +296,15 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{VM: gen.VM}
+	if logger == nil {
+		logger = cmtlog.NewNopLogger()
+	}
+	n := &Node{VM: gen.VM, logger: logger}
+	if cfg.Instrumentation.IsPrometheusEnabled() {
+		if n.metrics, err = NewMetrics(prometheus.DefaultRegisterer, doc.ChainID, gen.VM); err != nil {
+			return nil, err
+		}
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -214,7 +327,7 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
 	n.Comet, err = nm.NewNode(cfg, pv, nodeKey, proxy.NewLocalClientCreator(n.backend.app),
 		func() (*cmttypes.GenesisDoc, error) { return doc, nil },
-		n.dbProvider, nm.DefaultMetricsProvider(cfg.Instrumentation), logger)
+		n.dbProvider, cometMetrics(cfg.Instrumentation), logger)
 	if err != nil {
 		return nil, fmt.Errorf("cometbft: %w", err)
 	}
@@ -245,8 +358,12 @@ func (n *Node) Stop() error {
 		cancel()
 	}
 	if n.Comet != nil && n.Comet.IsRunning() {
+		stopped := time.Now()
 		errs = append(errs, n.Comet.Stop())
 		n.Comet.Wait()
+		if cfg := n.Comet.Config(); cfg.P2P.PexReactor {
+			waitAddrBook(cfg.P2P.AddrBookFile(), stopped)
+		}
 	}
 	for _, db := range n.dbs {
 		_ = db.Close() // most are closed by CometBFT already
@@ -256,4 +373,56 @@ func (n *Node) Stop() error {
 		errs = append(errs, n.backend.close())
 	}
 	return errors.Join(errs...)
+}
+
+// cometMetricsSet is what a CometBFT MetricsProvider returns.
+type cometMetricsSet struct {
+	cs  *cs.Metrics
+	p2p *p2p.Metrics
+	mp  *mempl.Metrics
+	sm  *sm.Metrics
+	px  *proxy.Metrics
+	bs  *blocksync.Metrics
+	ss  *statesync.Metrics
+}
+
+var (
+	cometMetricsMu  sync.Mutex
+	cometMetricsFor = map[string]cometMetricsSet{}
+)
+
+// cometMetrics is CometBFT's DefaultMetricsProvider made safe for several nodes in one
+// process: CometBFT registers its Prometheus metrics on the default registry and
+// panics if they are registered twice, so a chain's metrics are created once per
+// process and reused by a node restarted in it; a second chain in the same process
+// (tests) gets no CometBFT metrics.
+func cometMetrics(ic *cmtcfg.InstrumentationConfig) nm.MetricsProvider {
+	def := nm.DefaultMetricsProvider(ic)
+	if !ic.IsPrometheusEnabled() {
+		return def
+	}
+	return func(chainID string) (*cs.Metrics, *p2p.Metrics, *mempl.Metrics, *sm.Metrics, *proxy.Metrics, *blocksync.Metrics, *statesync.Metrics) {
+		cometMetricsMu.Lock()
+		defer cometMetricsMu.Unlock()
+		m, ok := cometMetricsFor[chainID]
+		if !ok {
+			if len(cometMetricsFor) > 0 {
+				return cs.NopMetrics(), p2p.NopMetrics(), mempl.NopMetrics(), sm.NopMetrics(), proxy.NopMetrics(), blocksync.NopMetrics(), statesync.NopMetrics()
+			}
+			m.cs, m.p2p, m.mp, m.sm, m.px, m.bs, m.ss = def(chainID)
+			cometMetricsFor[chainID] = m
+		}
+		return m.cs, m.p2p, m.mp, m.sm, m.px, m.bs, m.ss
+	}
+}
+
+// waitAddrBook waits (at most a second) until CometBFT's address book, which its
+// stopped PEX reactor saves from a goroutine nobody waits for, has been written after
+// since: the home can then be removed or reused.
+func waitAddrBook(path string, since time.Time) {
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if fi, err := os.Stat(path); err == nil && !fi.ModTime().Before(since) {
+			return
+		}
+	}
 }
