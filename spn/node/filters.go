@@ -13,13 +13,19 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
-// Limits of log queries and polling filters.
-const (
+// Limits of log queries; set them before the node starts.
+var (
 	// MaxLogRange is the most blocks one eth_getLogs (or one eth_getFilterChanges of
-	// a log filter) scans.
-	MaxLogRange = 10_000
-	// MaxLogResults is the most logs one eth_getLogs returns.
+	// a log filter) scans; a wider range (after clamping toBlock to the head) is
+	// refused with JSON-RPC error -32005.
+	MaxLogRange uint64 = 10_000
+	// MaxLogResults is the most logs one eth_getLogs returns; a query matching more
+	// is refused with JSON-RPC error -32005.
 	MaxLogResults = 10_000
+)
+
+// Limits of filters and polling filters.
+const (
 	// maxTopics is the most topic positions of a filter, maxOrSet the most
 	// addresses or topics at one position.
 	maxTopics = 4

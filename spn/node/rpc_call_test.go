@@ -86,6 +86,15 @@ func balanceOf(t *testing.T, c *ethclient.Client, tok, who common.Address, block
 	return v[0].(*big.Int)
 }
 
+// stopNode closes c and stops n (Node.Stop waits for CometBFT's address book).
+func stopNode(t *testing.T, n *node.Node, c *ethclient.Client) {
+	t.Helper()
+	c.Close()
+	if err := n.Stop(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+}
+
 // dialWS connects an ethclient to the node's WebSocket endpoint (same address as HTTP).
 func dialWS(t *testing.T, n *node.Node) *ethclient.Client {
 	t.Helper()
@@ -105,8 +114,9 @@ func dialWS(t *testing.T, n *node.Node) *ethclient.Client {
 func TestERC20EthClient(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	dev := crypto.PubkeyToAddress(key.PublicKey)
-	n, c := start(t, initHome(t, dev))
-	defer func() { c.Close(); n.Stop() }()
+	home := initHome(t, dev)
+	n, c := start(t, home)
+	defer stopNode(t, n, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

@@ -92,8 +92,13 @@ func (e *EthAPI) NewHeads(ctx context.Context) (*rpc.Subscription, error) {
 }
 
 // Logs subscribes to the logs of new blocks that match a filter (eth_subscribe
-// "logs"), one notification per log; the filter's block range is ignored.
-func (e *EthAPI) Logs(ctx context.Context, q FilterQuery) (*rpc.Subscription, error) {
+// "logs"), one notification per log; the filter's block range is ignored and no
+// filter means every log.
+func (e *EthAPI) Logs(ctx context.Context, filter *FilterQuery) (*rpc.Subscription, error) {
+	var q FilterQuery
+	if filter != nil {
+		q = *filter
+	}
 	return e.subscribeHeights(ctx, func(n *rpc.Notifier, id rpc.ID, height uint64) error {
 		logs, err := e.blockLogs(&q, height, nil)
 		if err != nil {
