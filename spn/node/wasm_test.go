@@ -215,6 +215,27 @@ func TestWasmSPN(t *testing.T) {
 		t.Fatalf("dev balance %v -> %v", before, after)
 	}
 
+	// a Merkle proof of bob's token balance slot and of dev's native balance
+	for _, key := range []string{wasm.StorageKey(token, append([]byte{'b'}, bob[:]...)), wasm.BalanceKey(dev)} {
+		pr, err := c.Proof(ctx, []byte(key), wasmnode.Latest)
+		if err != nil || len(pr.Value) == 0 {
+			t.Fatalf("proof of %x: %+v %v", key, pr, err)
+		}
+		if err := wasmnode.VerifyProof(pr); err != nil {
+			t.Fatalf("proof of %x: %v", key, err)
+		}
+		if b, err := c.Block(ctx, wasmnode.BlockNumber(pr.BlockNumber), false); err != nil || b.StateRoot != pr.StateRoot {
+			t.Fatalf("proof root %v is not block %d's %v", pr.StateRoot, pr.BlockNumber, b)
+		}
+		pr.Value = append(pr.Value[:len(pr.Value)-1:len(pr.Value)-1], pr.Value[len(pr.Value)-1]^1)
+		if err := wasmnode.VerifyProof(pr); err == nil {
+			t.Fatal("proof of a wrong value verified")
+		}
+	}
+	if pr, err := c.Proof(ctx, []byte(wasm.BalanceKey(wasm.Address{0x99})), wasmnode.Latest); err != nil || len(pr.Value) != 0 || wasmnode.VerifyProof(pr) != nil {
+		t.Fatalf("absence proof %+v %v", pr, err)
+	}
+
 	// bad inputs: clear errors, nothing committed
 	wasmBadInputs(ctx, t, c, s, devKey)
 

@@ -213,7 +213,7 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 // app_state into it).
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
 	ws := a.gen.writes()
-	root, nodes, err := stateRoot(a.st.db, EmptyRoot, ws)
+	root, nodes, err := a.st.stateRoot(a.st.db, EmptyRoot, ws)
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
@@ -475,7 +475,7 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	if len(res.Receipts) != len(req.Txs) {
 		return nil, fmt.Errorf("finalize block %d: %d receipts for %d txs", req.Height, len(res.Receipts), len(req.Txs))
 	}
-	root, nodes, err := stateRoot(a.st.db, parent.Root, res.Writes)
+	root, nodes, err := a.st.stateRoot(a.st.db, parent.Root, res.Writes)
 	if err != nil {
 		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
 	}

@@ -407,6 +407,16 @@ func (s *API) GetEvents(f EventFilter) ([]Event, error) {
 	return s.app.Events(f)
 }
 
+// GetProof returns the Merkle proof of a state key (see wasm.BalanceKey,
+// wasm.StorageKey, ...) against the state root of block n (default latest).
+func (s *API) GetProof(key hexutil.Bytes, n *BlockNumber) (*Proof, error) {
+	bn := Latest
+	if n != nil {
+		bn = *n
+	}
+	return s.app.Proof(key, bn)
+}
+
 // ---- app reads ----
 
 // QueryContract runs contract's "call" read-only against the latest committed state.

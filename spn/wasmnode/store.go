@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/ethereum/go-ethereum/common"
@@ -112,7 +113,8 @@ type storedMessage struct {
 
 // Store is the Wasm SPN's pebble database.
 type Store struct {
-	db *pebble.DB
+	db    *pebble.DB
+	cache nodeCache
 }
 
 // OpenStore opens (or creates) the store in dir.
@@ -182,21 +184,62 @@ func (v *view) state() stateView { return stateView{v.snap} }
 func (v *view) Close()           { _ = v.snap.Close() }
 
 // nodeDB serves trie nodes by hash (hash scheme: nodes are content-addressed, so any
-// root's reader is the same).
-type nodeDB struct{ g getter }
+// root's reader is the same) through the store's node cache.
+type nodeDB struct {
+	g     getter
+	cache *nodeCache
+}
+
+func (s *Store) nodes(g getter) nodeDB { return nodeDB{g: g, cache: &s.cache} }
 
 func (n nodeDB) NodeReader(common.Hash) (database.NodeReader, error) { return n, nil }
 
 // Node implements database.NodeReader; a missing node is (nil, nil).
 func (n nodeDB) Node(_ common.Hash, _ []byte, hash common.Hash) ([]byte, error) {
-	return get(n.g, pkey(nodePrefix, hash[:]))
+	if b := n.cache.get(hash); b != nil {
+		return b, nil
+	}
+	b, err := get(n.g, pkey(nodePrefix, hash[:]))
+	if len(b) > 0 {
+		n.cache.add(hash, b)
+	}
+	return b, err
+}
+
+// nodeCache keeps recently read and written trie nodes (the upper levels are
+// touched by every block). Nodes are immutable, so the cache is never stale; when
+// full it is dropped and refilled.
+type nodeCache struct {
+	mu   sync.Mutex
+	m    map[common.Hash][]byte
+	size int
+}
+
+const nodeCacheBytes = 128 << 20
+
+func (c *nodeCache) get(h common.Hash) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[h]
+}
+
+func (c *nodeCache) add(h common.Hash, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.size+len(b) > nodeCacheBytes {
+		c.m, c.size = make(map[common.Hash][]byte, 1<<14), 0
+	}
+	if _, ok := c.m[h]; !ok {
+		c.m[h] = b
+		c.size += len(b) + 64
+	}
 }
 
 // stateRoot applies writes (sorted by key) to the trie of parent and returns the
 // new root and the trie nodes to persist. Trie key = keccak256(state key), trie
 // value = keccak256(value); a deleted key is removed.
-func stateRoot(g getter, parent common.Hash, writes []exec.Write) (common.Hash, *trienode.NodeSet, error) {
-	t, err := trie.New(trie.TrieID(parent), nodeDB{g})
+func (s *Store) stateRoot(g getter, parent common.Hash, writes []exec.Write) (common.Hash, *trienode.NodeSet, error) {
+	t, err := trie.New(trie.TrieID(parent), s.nodes(g))
 	if err != nil {
 		return common.Hash{}, nil, fmt.Errorf("%w: state trie %x: %w", ErrStore, parent, err)
 	}
@@ -246,6 +289,7 @@ func (s *Store) commit(p *pendingBlock) error {
 			return fmt.Errorf("%w: %w", ErrStore, err)
 		}
 	}
+	var written []*trienode.Node
 	if p.nodes != nil {
 		var err error
 		p.nodes.ForEachWithOrder(func(_ string, n *trienode.Node) {
@@ -253,6 +297,7 @@ func (s *Store) commit(p *pendingBlock) error {
 				return // deleted from this trie; older roots may still reference it
 			}
 			err = b.Set(pkey(nodePrefix, n.Hash[:]), n.Blob, nil)
+			written = append(written, n)
 		})
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrStore, err)
@@ -313,6 +358,9 @@ func (s *Store) commit(p *pendingBlock) error {
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("%w: commit: %w", ErrStore, err)
+	}
+	for _, n := range written {
+		s.cache.add(n.Hash, n.Blob)
 	}
 	return nil
 }

@@ -203,6 +203,13 @@ func (c *Client) Events(ctx context.Context, f wasmnode.EventFilter) ([]wasmnode
 	return r, c.call(ctx, &r, "getEvents", f)
 }
 
+// Proof returns the Merkle proof of a spn/wasm state key at block n (wasmnode.Latest
+// for the last one); check it with wasmnode.VerifyProof.
+func (c *Client) Proof(ctx context.Context, key []byte, n wasmnode.BlockNumber) (*wasmnode.Proof, error) {
+	var p wasmnode.Proof
+	return &p, c.call(ctx, &p, "getProof", hexutil.Bytes(key), n)
+}
+
 // Signer builds, signs and sends transactions of one account. Its methods are safe
 // for concurrent use (they take nonces in order).
 type Signer struct {
