@@ -183,6 +183,24 @@ func TestERC20EthClient(t *testing.T) {
 	if b := balanceOf(t, c, tok, dev, nil); b.Int64() != 1_000_000-250 {
 		t.Fatalf("balanceOf(dev) %v", b)
 	}
+	// eth_call at a block hash, and at the tags.
+	old, err := c.HeaderByNumber(ctx, new(big.Int).SetUint64(before))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.CallContractAtHash(ctx, ethereum.CallMsg{To: &tok, Data: pack("balanceOf", dev)}, old.Hash())
+	if err != nil || new(big.Int).SetBytes(out).Int64() != 1_000_000 {
+		t.Fatalf("call at hash: %x %v", out, err)
+	}
+	for tag, want := range map[string]int64{"latest": 1_000_000 - 250, "pending": 1_000_000 - 250, "safe": 1_000_000 - 250, "finalized": 1_000_000 - 250, "earliest": 0} {
+		var res hexutil.Bytes
+		if err := c.Client().CallContext(ctx, &res, "eth_call", map[string]any{"to": tok, "input": hexutil.Bytes(pack("balanceOf", dev))}, tag); err != nil {
+			t.Fatalf("call at %s: %v", tag, err)
+		}
+		if new(big.Int).SetBytes(res).Int64() != want {
+			t.Fatalf("call at %s: %x", tag, res)
+		}
+	}
 
 	// eth_getLogs by range (topics with a null and an OR-set), by block hash.
 	q := ethereum.FilterQuery{
