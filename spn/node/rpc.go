@@ -248,6 +248,7 @@ func (e *EthAPI) SendRawTransaction(ctx context.Context, input hexutil.Bytes) (c
 		return common.Hash{}, errors.New(res.Log)
 	}
 	e.filters.addTx(tx.Hash())
+	e.events.accepted(tx.Hash())
 	return tx.Hash(), nil
 }
 

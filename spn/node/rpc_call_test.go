@@ -109,7 +109,7 @@ func dialWS(t *testing.T, n *node.Node) *ethclient.Client {
 // eth_estimateGas), mints and transfers, reads balanceOf with eth_call at the
 // latest and at an older block, reads the Transfer log from the receipt, from
 // eth_getLogs (by range and by block hash) and from a WebSocket logs subscription,
-// checks newHeads against the blocks' hashes, a reverting call's error and data,
+// checks newHeads against the blocks' hashes, newPendingTransactions, a reverting call's error and data,
 // eth_feeHistory against the headers and eth_getBlockReceipts.
 func TestERC20EthClient(t *testing.T) {
 	key, _ := crypto.GenerateKey()
@@ -159,6 +159,12 @@ func TestERC20EthClient(t *testing.T) {
 		t.Fatalf("subscribe heads: %v", err)
 	}
 	defer headSub.Unsubscribe()
+	pending := make(chan common.Hash, 16)
+	txSub, err := ws.Client().EthSubscribe(ctx, pending, "newPendingTransactions")
+	if err != nil {
+		t.Fatalf("subscribe pending: %v", err)
+	}
+	defer txSub.Unsubscribe()
 
 	// Transfer with estimated gas.
 	transfer := sendTx(t, c, key, &tok, nil, pack("transfer", to, big.NewInt(250)), 0)
@@ -234,6 +240,14 @@ func TestERC20EthClient(t *testing.T) {
 		t.Fatalf("log subscription: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("no log from the subscription")
+	}
+	select {
+	case h := <-pending:
+		if h != transfer.Hash() {
+			t.Fatalf("pending tx %s, sent %s", h, transfer.Hash())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no pending transaction")
 	}
 	// newHeads: consecutive, and each header's hash is the RPC block's hash.
 	var prev *types.Header

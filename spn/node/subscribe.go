@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rpc"
 )
 
@@ -14,10 +15,28 @@ import (
 type chainEvents struct {
 	mu      sync.Mutex
 	waiters map[chan struct{}]struct{}
+	txs     map[chan common.Hash]struct{} // newPendingTransactions subscribers
 }
 
 func newChainEvents() *chainEvents {
-	return &chainEvents{waiters: map[chan struct{}]struct{}{}}
+	return &chainEvents{waiters: map[chan struct{}]struct{}{}, txs: map[chan common.Hash]struct{}{}}
+}
+
+// pendingTxBuffer is how many transaction hashes a newPendingTransactions
+// subscription buffers; a client further behind misses hashes.
+const pendingTxBuffer = 1024
+
+// accepted tells the newPendingTransactions subscribers about a transaction this
+// node put in the mempool (never blocks).
+func (c *chainEvents) accepted(h common.Hash) {
+	c.mu.Lock()
+	for ch := range c.txs {
+		select {
+		case ch <- h:
+		default: // subscriber too far behind
+		}
+	}
+	c.mu.Unlock()
 }
 
 // committed is the App.OnCommit hook.
@@ -111,4 +130,41 @@ func (e *EthAPI) Logs(ctx context.Context, filter *FilterQuery) (*rpc.Subscripti
 		}
 		return nil
 	})
+}
+
+// NewPendingTransactions subscribes to the hashes of the transactions this node
+// accepts into the mempool through eth_sendRawTransaction (eth_subscribe
+// "newPendingTransactions"; full transactions are not offered).
+func (e *EthAPI) NewPendingTransactions(ctx context.Context, fullTx *bool) (*rpc.Subscription, error) {
+	notifier, ok := rpc.NotifierFromContext(ctx)
+	if !ok {
+		return nil, rpc.ErrNotificationsUnsupported
+	}
+	if fullTx != nil && *fullTx {
+		return nil, invalidParams("newPendingTransactions with full transactions is not supported")
+	}
+	sub := notifier.CreateSubscription()
+	ch := make(chan common.Hash, pendingTxBuffer)
+	c := e.events
+	c.mu.Lock()
+	c.txs[ch] = struct{}{}
+	c.mu.Unlock()
+	go func() {
+		defer func() {
+			c.mu.Lock()
+			delete(c.txs, ch)
+			c.mu.Unlock()
+		}()
+		for {
+			select {
+			case h := <-ch:
+				if err := notifier.Notify(sub.ID, h); err != nil {
+					return
+				}
+			case <-sub.Err():
+				return
+			}
+		}
+	}()
+	return sub, nil
 }
