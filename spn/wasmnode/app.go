@@ -212,6 +212,9 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 // The genesis is the one the app was opened with (spn/node parses CometBFT's
 // app_state into it).
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	if h, _ := a.Head(); h > 0 {
+		return nil, fmt.Errorf("init chain: the store already has %d blocks (CometBFT's data was reset without the app's)", h)
+	}
 	ws := a.gen.writes()
 	root, nodes, err := a.st.stateRoot(a.st.db, EmptyRoot, ws)
 	if err != nil {

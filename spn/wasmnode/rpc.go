@@ -33,6 +33,7 @@ type Broadcaster interface {
 // transactions go to CometBFT through bc.
 func NewRPCServer(app *App, bc Broadcaster) (http.Handler, error) {
 	srv := rpc.NewServer()
+	srv.SetHTTPBodyLimit(2*wasm.MaxTxData + 1<<20) // a hex-encoded upload of the largest module
 	if err := srv.RegisterName(Namespace, &API{app: app, bc: bc}); err != nil {
 		return nil, err
 	}
