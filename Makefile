@@ -54,7 +54,7 @@ test-race: ## Concurrency-critical packages under the race detector
 	$(GO) test -race -timeout 10m $(RACE_PKGS)
 
 .PHONY: test-e2e
-test-e2e: build-node ## End-to-end: devnet + farold CLI + CosmJS client (needs node and npm)
+test-e2e: build-node ## End-to-end: devnet (mainnet + SPNs) + farold CLI + CosmJS + ethers/viem on the EVM SPN (needs node and npm)
 	./scripts/e2e.sh
 
 .PHONY: test-fuzz

@@ -35,9 +35,9 @@ type spnNode struct {
 	regName    string // name in the mainnet's SPN registry
 	settlement string // settlement mode given at registration
 	chainID    string // the SPN's CometBFT chain id
-	evmChainID uint64 // EIP-155 chain id (EVM only)
+	chainNum   uint64 // EIP-155 chain id (EVM) or chain id of Wasm transactions
 
-	rpcPort, cometRPCPort, p2pPort int
+	rpcPort, cometRPCPort, p2pPort, metricsPort int
 
 	// unsupported says why this spnd cannot run the SPN (empty when it can);
 	// the component then starts nothing and says so.
@@ -57,10 +57,12 @@ const (
 	evmSPNRPCPort   = 8545
 	evmSPNCometPort = 36657
 	evmSPNP2PPort   = 36656
+	evmSPNMetrics   = 36660
 
 	wasmSPNRPCPort   = 8555
 	wasmSPNCometPort = 36667
 	wasmSPNP2PPort   = 36666
+	wasmSPNMetrics   = 36670
 )
 
 // newEVMSPN is the devnet's EVM SPN.
@@ -70,10 +72,11 @@ func newEVMSPN(opts options, m *mainnet) *spnNode {
 		bin:  filepath.Join(opts.bin, "spnd"),
 		home: filepath.Join(opts.dataDir, "spn-evm"),
 		vm:   "evm", name: "spn-evm", regName: "devnet-evm", settlement: "zk",
-		chainID: "farol-spn-evm-1", evmChainID: 4242,
+		chainID: "farol-spn-evm-1", chainNum: 4242,
 		rpcPort:      evmSPNRPCPort + opts.portOffset,
 		cometRPCPort: evmSPNCometPort + opts.portOffset,
 		p2pPort:      evmSPNP2PPort + opts.portOffset,
+		metricsPort:  evmSPNMetrics + opts.portOffset,
 	}
 }
 
@@ -84,10 +87,11 @@ func newWasmSPN(opts options, m *mainnet) *spnNode {
 		bin:  filepath.Join(opts.bin, "spnd"),
 		home: filepath.Join(opts.dataDir, "spn-wasm"),
 		vm:   "wasm", name: "spn-wasm", regName: "devnet-wasm", settlement: "zk",
-		chainID:      "farol-spn-wasm-1",
+		chainID: "farol-spn-wasm-1", chainNum: 4243,
 		rpcPort:      wasmSPNRPCPort + opts.portOffset,
 		cometRPCPort: wasmSPNCometPort + opts.portOffset,
 		p2pPort:      wasmSPNP2PPort + opts.portOffset,
+		metricsPort:  wasmSPNMetrics + opts.portOffset,
 	}
 }
 
@@ -108,7 +112,9 @@ type spnInfo struct {
 	VM          string `json:"vm"`
 	ChainID     string `json:"chain_id"`
 	EVMChainID  uint64 `json:"evm_chain_id,omitempty"`
+	WasmChainID uint64 `json:"wasm_chain_id,omitempty"`
 	RPC         string `json:"rpc"`
+	WS          string `json:"ws,omitempty"`
 	CometRPC    string `json:"comet_rpc"`
 	Home        string `json:"home"`
 	DevAddress  string `json:"dev_address"`
@@ -139,9 +145,7 @@ func (s *spnNode) Prepare(ctx context.Context, keep bool) error {
 		"--block-interval", s.opts.blockTime.String(),
 		"--dev-key", hex.EncodeToString(crypto.FromECDSA(key)),
 		"--home", s.home}
-	if s.vm == "evm" {
-		args = append(args, "--evm-chain-id", strconv.FormatUint(s.evmChainID, 10))
-	}
+	args = append(args, "--"+s.vm+"-chain-id", strconv.FormatUint(s.chainNum, 10))
 	out, err := s.spnd(ctx, args...)
 	if err != nil {
 		if s.vm != "evm" && notImplemented(err.Error()) {
@@ -155,17 +159,39 @@ func (s *spnNode) Prepare(ctx context.Context, keep bool) error {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		logf("[%s] %s", s.name, line)
 	}
+	if err := s.setMetricsAddr(); err != nil {
+		return err
+	}
 	return s.writeInfo()
 }
 
 // notImplemented tells an spnd that does not know a VM from other init errors.
 func notImplemented(msg string) bool {
-	for _, s := range []string{"only evm", "not implemented", "not yet", "not supported"} {
+	for _, s := range []string{"only evm", "not implemented", "not yet", "not supported", "flag provided but not defined"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// setMetricsAddr gives the SPN's Prometheus server a port of its own (spnd's
+// default is CometBFT's 26660, which the mainnet uses) in spnd.json.
+func (s *spnNode) setMetricsAddr() error {
+	path := filepath.Join(s.home, "config", "spnd.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	updated, err := setJSON(raw, []string{"prometheus_laddr"}, fmt.Sprintf("127.0.0.1:%d", s.metricsPort))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, updated, "", "  "); err != nil {
+		return err
+	}
+	return os.WriteFile(path, out.Bytes(), 0o600)
 }
 
 func firstLine(err error) string {
@@ -180,12 +206,18 @@ func firstLine(err error) string {
 func (s *spnNode) writeInfo() error {
 	key := spnDevKey()
 	info := spnInfo{
-		VM: s.vm, ChainID: s.chainID, EVMChainID: s.evmChainID,
+		VM: s.vm, ChainID: s.chainID,
 		RPC: s.rpcAddr(), CometRPC: s.cometAddr(), Home: s.home,
 		DevAddress:  crypto.PubkeyToAddress(key.PublicKey).Hex(),
 		DevKey:      "0x" + hex.EncodeToString(crypto.FromECDSA(key)),
 		Registry:    s.regName,
 		Unsupported: s.unsupported,
+	}
+	if s.vm == "evm" {
+		info.EVMChainID = s.chainNum
+		info.WS = s.wsAddr()
+	} else {
+		info.WasmChainID = s.chainNum
 	}
 	bz, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
@@ -206,6 +238,7 @@ func printSPNDevKey(infoFiles []string) {
 }
 
 func (s *spnNode) rpcAddr() string   { return fmt.Sprintf("http://127.0.0.1:%d", s.rpcPort) }
+func (s *spnNode) wsAddr() string    { return fmt.Sprintf("ws://127.0.0.1:%d", s.rpcPort) }
 func (s *spnNode) cometAddr() string { return fmt.Sprintf("http://127.0.0.1:%d", s.cometRPCPort) }
 
 func (s *spnNode) Start(ctx context.Context) error {
@@ -270,8 +303,8 @@ func (s *spnNode) checkEthRPC(ctx context.Context) error {
 		return fmt.Errorf("eth JSON-RPC %s: %w", s.rpcAddr(), err)
 	}
 	id, err := strconv.ParseUint(strings.TrimPrefix(res, "0x"), 16, 64)
-	if err != nil || id != s.evmChainID {
-		return fmt.Errorf("eth_chainId answered %q, want %d", res, s.evmChainID)
+	if err != nil || id != s.chainNum {
+		return fmt.Errorf("eth_chainId answered %q, want %d", res, s.chainNum)
 	}
 	return nil
 }
@@ -348,15 +381,18 @@ func (s *spnNode) Endpoints() []endpoint {
 	if s.vm == "evm" {
 		eps = append(eps,
 			endpoint{"eth JSON-RPC", s.rpcAddr()},
+			endpoint{"eth WebSocket", s.wsAddr()},
 			endpoint{"chain id", s.chainID},
-			endpoint{"evm chain id", strconv.FormatUint(s.evmChainID, 10)})
+			endpoint{"evm chain id", strconv.FormatUint(s.chainNum, 10)})
 	} else {
 		eps = append(eps,
-			endpoint{s.vm + " RPC", s.rpcAddr()},
-			endpoint{"chain id", s.chainID})
+			endpoint{s.vm + " JSON-RPC", s.rpcAddr()},
+			endpoint{"chain id", s.chainID},
+			endpoint{s.vm + " chain id", strconv.FormatUint(s.chainNum, 10)})
 	}
 	eps = append(eps,
 		endpoint{"CometBFT RPC", s.cometAddr()},
+		endpoint{"metrics", fmt.Sprintf("http://127.0.0.1:%d/metrics", s.metricsPort)},
 		endpoint{"mainnet SPN", fmt.Sprintf("#%s %s (%s)", s.spnID, s.regName, s.status)},
 		endpoint{"home", s.home})
 	return eps
