@@ -643,8 +643,9 @@ func (a *App) getHash(n uint64) common.Hash {
 }
 
 // Commit persists the finalized block: the state trie (evm.Persist), then the block,
-// receipts, indexes and head in one batch. A crash in between leaves the previous
-// head; CometBFT then replays the block, which recomputes the same state.
+// receipts, indexes and head in one batch, then syncs pebble's WAL. A crash before
+// the batch reaches the WAL leaves the previous head; CometBFT then replays the block,
+// which recomputes the same state.
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.mu.RLock()
 	p := a.pending
@@ -658,6 +659,14 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	if err := a.st.writeBlock(p.block, p.root); err != nil {
 		return nil, err
+	}
+	// Pebble (go-ethereum's settings) writes without sync: a write is first buffered
+	// in the process, so a killed process would lose its last blocks (CometBFT would
+	// replay them). One WAL sync per block makes the block durable before CometBFT
+	// records it as committed: after a crash the app is at most one block behind
+	// CometBFT's state (replayed) or one ahead (CometBFT's saved responses).
+	if err := a.kv.SyncKeyValue(); err != nil {
+		return nil, fmt.Errorf("commit: sync: %w", err)
 	}
 	a.mu.Lock()
 	a.head = head{Height: p.block.Header.Number.Uint64(), Root: p.root, Hash: p.block.Hash}
