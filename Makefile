@@ -72,7 +72,7 @@ test-long: ## Long property runs: thousands of seeds for spn/exec, spn/evm and s
 	FAROL_LONG=1 $(GO) test -timeout 60m ./spn/evm/... ./spn/wasm/...
 
 .PHONY: bench
-bench: bench-exec bench-evm bench-wasm bench-da ## Run every benchmark (results and commands in docs/bench/)
+bench: bench-exec bench-evm bench-wasm bench-da bench-spn ## Run every benchmark (results and commands in docs/bench/)
 
 .PHONY: bench-exec
 bench-exec: build ## Block-STM executor vs sequential (docs/bench/exec.md)
@@ -89,6 +89,10 @@ bench-wasm: build ## spn/wasm token transfers and AMM swaps (docs/bench/wasm.md)
 .PHONY: bench-da
 bench-da: build ## DA square build, erasure extension and roots (docs/bench/da.md)
 	./$(BUILD_DIR)/farol-bench da
+
+.PHONY: bench-spn
+bench-spn: build ## EVM SPN node: ERC-20 transfers over JSON-RPC, tx/s and latency (docs/bench/spn.md)
+	./$(BUILD_DIR)/farol-bench spn
 
 .PHONY: lint
 lint: ## gofmt and go vet
