@@ -22,3 +22,13 @@ func openWasm(_ *Node, gen *Genesis, dataDir string, c Config) (*backend, error)
 		close: app.Close,
 	}, nil
 }
+
+// WasmApp returns the app of a Wasm SPN node (nil on an EVM SPN): for OnCommit
+// subscribers (metrics) and in-process tools.
+func (n *Node) WasmApp() *wasmnode.App {
+	if n.backend == nil {
+		return nil
+	}
+	a, _ := n.backend.app.(*wasmnode.App)
+	return a
+}

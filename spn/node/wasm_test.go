@@ -120,6 +120,16 @@ func TestWasmSPN(t *testing.T) {
 	n, c := startWasm(t, home)
 	defer func() { n.Stop() }()
 
+	if n.App != nil || n.WasmApp() == nil {
+		t.Fatal("node apps")
+	}
+	stats := make(chan wasmnode.BlockStats, 1000)
+	n.WasmApp().OnCommit(func(s wasmnode.BlockStats) {
+		select {
+		case stats <- s:
+		default:
+		}
+	})
 	p, err := c.Params(ctx)
 	if err != nil || p.ChainID != wasmChainID || p.BlockGasLimit != node.DefaultWasmBlockGasLimit {
 		t.Fatalf("params %+v %v", p, err)
@@ -213,6 +223,15 @@ func TestWasmSPN(t *testing.T) {
 	wasmOK(t, "native transfer")(bs.Transfer(ctx, dev, exec.U256From64(12345)))
 	if after, _ := c.Balance(ctx, dev); after.Sub(before) != exec.U256From64(12345) {
 		t.Fatalf("dev balance %v -> %v", before, after)
+	}
+
+	var txs, failed int
+	for len(stats) > 0 {
+		s := <-stats
+		txs, failed = txs+s.Txs, failed+s.Failed
+	}
+	if txs < 8 || failed != 1 {
+		t.Fatalf("OnCommit saw %d txs, %d failed", txs, failed)
 	}
 
 	// a Merkle proof of bob's token balance slot and of dev's native balance

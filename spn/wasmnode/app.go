@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -128,6 +129,31 @@ type App struct {
 	uploads map[[32]byte]bool
 
 	senders senderCache
+
+	onCommit []func(BlockStats) // called after each commit (registered under mu, called outside)
+}
+
+// BlockStats describes a committed block for metrics (OnCommit). Durations are
+// wall-clock measurements, not consensus data.
+type BlockStats struct {
+	Height   uint64
+	Txs      int
+	Failed   int // executed, status not ok (fee paid)
+	Invalid  int // not executed (StatusInvalidTx)
+	GasUsed  uint64
+	Exec     exec.Stats    // how spn/exec ran the block (mode, workers, re-executions)
+	Timing   wasm.Timing   // sender recovery and execution
+	Root     time.Duration // state trie update
+	Commit   time.Duration // the store batch (synced)
+	StateKey int           // state keys written
+}
+
+// OnCommit registers f to be called with every committed block (also while the
+// node runs); f must not block.
+func (a *App) OnCommit(f func(BlockStats)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.onCommit = append(a.onCommit, f)
 }
 
 // Open opens the store and the engine in dir (created if needed) and returns the app.
@@ -478,10 +504,13 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	if len(res.Receipts) != len(req.Txs) {
 		return nil, fmt.Errorf("finalize block %d: %d receipts for %d txs", req.Height, len(res.Receipts), len(req.Txs))
 	}
+	rootStart := time.Now()
 	root, nodes, err := a.st.stateRoot(a.st.db, parent.Root, res.Writes)
 	if err != nil {
 		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
 	}
+	stats := BlockStats{Height: info.Height, Txs: len(req.Txs), GasUsed: res.GasUsed, Exec: res.Stats,
+		Timing: res.Timing, Root: time.Since(rootStart), StateKey: len(res.Writes)}
 	hdr := &storedHeader{Height: info.Height, Time: info.Time, Hash: bytes.Clone(req.Hash), Proposer: proposer,
 		ParentRoot: parent.Root, StateRoot: root, ReceiptsHash: wasm.ReceiptsHash(res.Receipts), GasUsed: res.GasUsed,
 		TxHashes: make([]common.Hash, len(req.Txs))}
@@ -508,9 +537,16 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 		}
 		txs[i] = st
 		results[i] = execResult(&st, hdr.TxHashes[i])
+		switch rc.Status {
+		case wasm.StatusOK:
+		case wasm.StatusInvalidTx:
+			stats.Invalid++
+		default:
+			stats.Failed++
+		}
 	}
 	p := &pendingBlock{head: head{Height: info.Height, Root: root, BlockHash: hdr.Hash, Time: info.Time},
-		writes: res.Writes, nodes: nodes, header: hdr, txs: txs}
+		writes: res.Writes, nodes: nodes, header: hdr, txs: txs, stats: stats}
 	a.mu.Lock()
 	a.pending = p
 	a.mu.Unlock()
@@ -575,14 +611,21 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if p == nil {
 		return nil, errors.New("commit: no finalized block")
 	}
+	start := time.Now()
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if err := a.st.commit(p); err != nil {
+		a.mu.Unlock()
 		return nil, err
 	}
 	a.head = p.head
 	a.pending = nil
 	a.resetMempool()
+	subs := a.onCommit
+	a.mu.Unlock()
+	p.stats.Commit = time.Since(start)
+	for _, f := range subs {
+		f(p.stats)
+	}
 	return &abci.ResponseCommit{}, nil
 }
 

@@ -268,6 +268,7 @@ type pendingBlock struct {
 	nodes  *trienode.NodeSet
 	header *storedHeader // nil at genesis
 	txs    []storedTx
+	stats  BlockStats
 }
 
 // commit writes a block in one synced batch: flat state, trie nodes, header,
