@@ -36,3 +36,22 @@ func TestUnknownSubcommand(t *testing.T) {
 		t.Fatalf("exit %d, want 2", code)
 	}
 }
+
+func TestSPNJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an SPN node")
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"spn", "-json", "-accounts", "40", "-per-account", "3", "-senders", "2", "-batch", "16", "-block-interval", "50ms"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep spnReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out.String())
+	}
+	if rep.Txs != 120 || rep.Committed != 120 || rep.TxPerS <= 0 || rep.Blocks == 0 || rep.ReceiptsChecked == 0 ||
+		rep.LatencyP50MS <= 0 || rep.LatencyP99MS < rep.LatencyP50MS {
+		t.Fatalf("bad report %+v", rep)
+	}
+}
