@@ -254,15 +254,30 @@ func (e *EthAPI) SendRawTransaction(ctx context.Context, input hexutil.Bytes) (c
 
 // GetTransactionReceipt returns a committed transaction's receipt (nil if unknown).
 func (e *EthAPI) GetTransactionReceipt(hash common.Hash) (map[string]any, error) {
-	n, i, err := e.app.st.txLocation(hash)
-	if err != nil {
-		return nil, nil //nolint:nilnil // unknown transaction: null
-	}
-	b, err := e.app.st.block(n)
-	if err != nil || i >= len(b.Receipts) {
-		return nil, fmt.Errorf("receipt of %s: %w", hash, err)
+	b, i, err := e.txAt(hash)
+	if b == nil || err != nil {
+		return nil, err
 	}
 	return e.marshalReceipt(b, i), nil
+}
+
+// txAt returns the block and index of a transaction of a committed block (nil if
+// there is none). Records of the block being committed are written before the
+// head moves to it: they are not visible until then, so a receipt is never ahead
+// of "latest".
+func (e *EthAPI) txAt(hash common.Hash) (*Block, int, error) {
+	n, i, err := e.app.st.txLocation(hash)
+	if err != nil {
+		return nil, 0, nil
+	}
+	if head, _, _ := e.app.Head(); n > head {
+		return nil, 0, nil
+	}
+	b, err := e.app.st.block(n)
+	if err != nil || i >= len(b.Txs) {
+		return nil, 0, fmt.Errorf("transaction %s in block %d: %w", hash, n, err)
+	}
+	return b, i, nil
 }
 
 // GetBlockReceipts returns the receipts of a block's transactions (nil if the
@@ -311,13 +326,9 @@ func (e *EthAPI) marshalReceipt(b *Block, i int) map[string]any {
 
 // GetTransactionByHash returns a committed transaction (nil if unknown).
 func (e *EthAPI) GetTransactionByHash(hash common.Hash) (map[string]any, error) {
-	n, i, err := e.app.st.txLocation(hash)
-	if err != nil {
-		return nil, nil //nolint:nilnil // unknown: null
-	}
-	b, err := e.app.st.block(n)
-	if err != nil || i >= len(b.Txs) {
-		return nil, fmt.Errorf("transaction %s: %w", hash, err)
+	b, i, err := e.txAt(hash)
+	if b == nil || err != nil {
+		return nil, err
 	}
 	return e.marshalTx(b, i)
 }
@@ -337,13 +348,9 @@ func (e *EthAPI) GetTransactionByBlockHashAndIndex(hash common.Hash, i hexutil.U
 // GetRawTransactionByHash returns the binary encoding of a committed transaction
 // (nil if unknown).
 func (e *EthAPI) GetRawTransactionByHash(hash common.Hash) (hexutil.Bytes, error) {
-	n, i, err := e.app.st.txLocation(hash)
-	if err != nil {
-		return nil, nil
-	}
-	b, err := e.app.st.block(n)
-	if err != nil || i >= len(b.Txs) {
-		return nil, fmt.Errorf("transaction %s: %w", hash, err)
+	b, i, err := e.txAt(hash)
+	if b == nil || err != nil {
+		return nil, err
 	}
 	return b.Txs[i].MarshalBinary()
 }

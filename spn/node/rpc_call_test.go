@@ -327,16 +327,38 @@ func TestERC20EthClient(t *testing.T) {
 			t.Fatalf("feeHistory block %d: base fee %v / %v, ratio %v", h.Number, fh.BaseFee[i], h.BaseFee, fh.GasUsedRatio[i])
 		}
 	}
-	gp, err := c.SuggestGasPrice(ctx)
-	if err != nil {
-		t.Fatal(err)
+	// The rewards of the block of the last transfer (alone in its block): its tip.
+	last := sendTx(t, c, key, &tok, nil, pack("transfer", poor, big.NewInt(1)), 0)
+	lr := mustOK(t, c, last)
+	fh1, err := c.FeeHistory(ctx, 1, lr.BlockNumber, []float64{0, 50, 100})
+	if err != nil || len(fh1.Reward) != 1 {
+		t.Fatalf("feeHistory of block %v: %v %+v", lr.BlockNumber, err, fh1)
 	}
-	tip, err := c.SuggestGasTipCap(ctx)
-	if err != nil {
-		t.Fatal(err)
+	for _, rw := range fh1.Reward[0] {
+		if rw.Cmp(last.GasTipCap()) != 0 {
+			t.Fatalf("reward %v, tip paid %v", fh1.Reward[0], last.GasTipCap())
+		}
 	}
-	if want := new(big.Int).Add(tip, fh.BaseFee[4]); gp.Cmp(want) != 0 {
-		t.Fatalf("gasPrice %v, want next base fee %v + tip %v", gp, fh.BaseFee[4], tip)
+	// eth_gasPrice = the next block's base fee (feeHistory's last entry) + the
+	// suggested tip, read at one head (retried if a block came in between).
+	for try := 0; ; try++ {
+		h1, _, _ := n.App.Head()
+		gp, err1 := c.SuggestGasPrice(ctx)
+		tip, err2 := c.SuggestGasTipCap(ctx)
+		fh, err3 := c.FeeHistory(ctx, 1, nil, nil)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			t.Fatal(err)
+		}
+		if h2, _, _ := n.App.Head(); h1 != h2 || fh.OldestBlock.Uint64() != h1 {
+			if try == 20 {
+				t.Fatal("head keeps moving")
+			}
+			continue
+		}
+		if want := new(big.Int).Add(tip, fh.BaseFee[1]); gp.Cmp(want) != 0 {
+			t.Fatalf("gasPrice %v, want next base fee %v + tip %v", gp, fh.BaseFee[1], tip)
+		}
+		break
 	}
 
 	// eth_getBlockReceipts and the transaction count of the transfer's block.

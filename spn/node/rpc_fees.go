@@ -32,18 +32,13 @@ const (
 	tipMax = 500_000_000_000
 )
 
-// nextBaseFee is the base fee of the block after the head: the app's own answer if
-// it has one (NextBaseFee, with an EIP-1559 dynamic base fee), else the head's.
+// nextBaseFee is the base fee of the block after head, by the app's rule
+// (App.baseFeeAfter: EIP-1559 from the parent header).
 func (e *EthAPI) nextBaseFee(head *types.Header) *big.Int {
-	if nb, ok := any(e.app).(interface{ NextBaseFee() *big.Int }); ok {
-		if f := nb.NextBaseFee(); f != nil {
-			return new(big.Int).Set(f)
-		}
+	if f := e.app.baseFeeAfter(head); f != nil {
+		return f
 	}
-	if head.BaseFee == nil {
-		return new(big.Int)
-	}
-	return new(big.Int).Set(head.BaseFee)
+	return new(big.Int)
 }
 
 func (e *EthAPI) headHeader() (*types.Header, error) {
