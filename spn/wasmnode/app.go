@@ -514,6 +514,7 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	hdr := &storedHeader{Height: info.Height, Time: info.Time, Hash: bytes.Clone(req.Hash), Proposer: proposer,
 		ParentRoot: parent.Root, StateRoot: root, ReceiptsHash: wasm.ReceiptsHash(res.Receipts), GasUsed: res.GasUsed,
 		TxHashes: make([]common.Hash, len(req.Txs))}
+	ds := a.decodeAll(req.Txs) // senders: cached since CheckTx / ProcessProposal (sender is zero if invalid)
 	txs := make([]storedTx, len(req.Txs))
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
@@ -524,10 +525,9 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 		if rc.Err != nil {
 			st.Err = rc.Err.Error()
 		}
-		if tx, err := wasm.DecodeTx(raw); err == nil {
-			if from, err := a.senders.sender(raw, tx); err == nil {
-				st.From = from
-			}
+		var gasWanted uint64
+		if d := &ds[i]; d.tx != nil {
+			st.From, gasWanted = d.sender, d.tx.GasLimit
 		}
 		for _, e := range rc.Events {
 			st.Events = append(st.Events, storedEvent{Contract: e.Contract, Topic: e.Topic, Data: e.Data})
@@ -536,7 +536,7 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 			st.Messages = append(st.Messages, storedMessage{DestSPN: m.DestSPN, Sender: m.Sender, Recipient: m.Recipient, Data: m.Data})
 		}
 		txs[i] = st
-		results[i] = execResult(&st, hdr.TxHashes[i])
+		results[i] = execResult(&st, hdr.TxHashes[i], gasWanted)
 		switch rc.Status {
 		case wasm.StatusOK:
 		case wasm.StatusInvalidTx:
@@ -556,12 +556,9 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 // execResult is a transaction's ABCI result: code, return data, gas, and events
 // (wasm.tx with hash, sender and status; one wasm.event per contract event) for
 // CometBFT's tx indexer.
-func execResult(st *storedTx, hash common.Hash) *abci.ExecTxResult {
-	r := &abci.ExecTxResult{Code: CodeOK, Data: st.Return, GasUsed: int64(st.GasUsed), Log: st.Err,
-		Info: wasm.Status(st.Status).String(), Codespace: "wasm"}
-	if tx, err := wasm.DecodeTx(st.Raw); err == nil {
-		r.GasWanted = int64(tx.GasLimit)
-	}
+func execResult(st *storedTx, hash common.Hash, gasWanted uint64) *abci.ExecTxResult {
+	r := &abci.ExecTxResult{Code: CodeOK, Data: st.Return, GasWanted: int64(gasWanted), GasUsed: int64(st.GasUsed),
+		Log: st.Err, Info: wasm.Status(st.Status).String(), Codespace: "wasm"}
 	switch st.Status {
 	case uint8(wasm.StatusOK):
 	case statusInvalidTx:
