@@ -117,6 +117,7 @@ type App struct {
 	eng  *wasm.Engine
 	cfg  Config
 	sims chan struct{} // bounds concurrent simulations
+	qs   chan struct{} // bounds concurrent queries
 
 	mu      sync.RWMutex
 	head    head
@@ -173,7 +174,7 @@ func Open(dir string, gen *Genesis, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a := &App{gen: gen, st: st, eng: eng, cfg: cfg, sims: make(chan struct{}, 1)}
+	a := &App{gen: gen, st: st, eng: eng, cfg: cfg, sims: make(chan struct{}, 1), qs: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	a.resetMempool()
 	h, ok, err := st.readHead()
 	if err != nil {

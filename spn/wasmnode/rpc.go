@@ -420,12 +420,19 @@ func (s *API) GetProof(key hexutil.Bytes, n *BlockNumber) (*Proof, error) {
 
 // ---- app reads ----
 
-// QueryContract runs contract's "call" read-only against the latest committed state.
+// QueryContract runs contract's "call" read-only against the latest committed state
+// (at most 2 × GOMAXPROCS queries run at a time).
 func (a *App) QueryContract(ctx context.Context, caller, contract wasm.Address, input []byte, gas uint64) ([]byte, uint64, error) {
 	if gas == 0 {
 		gas = DefaultQueryGas
 	}
 	gas = min(gas, a.gen.BlockGasLimit)
+	select {
+	case a.qs <- struct{}{}:
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	defer func() { <-a.qs }()
 	v := a.view()
 	defer v.Close()
 	info := wasm.BlockInfo{Height: v.head.Height, Time: v.head.Time}
