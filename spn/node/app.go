@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -654,12 +656,15 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		return nil, errors.New("commit: no finalized block")
 	}
 	start := time.Now()
+	height := p.block.Header.Number.Uint64()
 	if err := evm.Persist(a.db, p.root); err != nil {
 		return nil, err
 	}
+	crashPoint("persist", height)
 	if err := a.st.writeBlock(p.block, p.root); err != nil {
 		return nil, err
 	}
+	crashPoint("write", height)
 	// Pebble (go-ethereum's settings) writes without sync: a write is first buffered
 	// in the process, so a killed process would lose its last blocks (CometBFT would
 	// replay them). One WAL sync per block makes the block durable before CometBFT
@@ -668,6 +673,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err := a.kv.SyncKeyValue(); err != nil {
 		return nil, fmt.Errorf("commit: sync: %w", err)
 	}
+	crashPoint("sync", height)
 	a.mu.Lock()
 	a.head = head{Height: p.block.Header.Number.Uint64(), Root: p.root, Hash: p.block.Hash}
 	a.last = p.block.Header
@@ -700,5 +706,20 @@ func pragueFields(h *types.Header) {
 	}
 	if h.ExcessBlobGas == nil {
 		h.ExcessBlobGas = &zero
+	}
+}
+
+// crashAt is the crash point of a crash test: SPND_CRASH_AT=<point>@<height> makes
+// the process kill itself (SIGKILL) at that point of the Commit of that height:
+// "persist" (state trie flushed, block not written), "write" (block written, not
+// synced) or "sync" (durable, before CometBFT records the block as committed).
+var crashAt = os.Getenv("SPND_CRASH_AT")
+
+func crashPoint(point string, height uint64) {
+	if crashAt != "" && crashAt == point+"@"+strconv.FormatUint(height, 10) {
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = p.Kill()
+			select {} // until the signal lands
+		}
 	}
 }

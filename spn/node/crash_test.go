@@ -23,6 +23,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/farolnet/farol/spn/node"
 )
@@ -111,15 +112,33 @@ func (r *chainRecord) verify(ctx context.Context, c *ethclient.Client) error {
 			return fmt.Errorf("block %d changed: hash %s root %s txs %d, was %s %s %d", h, b.Hash(), b.Root(), len(b.Transactions()), want.hash, want.root, want.txs)
 		}
 	}
-	for tx, want := range r.receipts {
-		rc, err := c.TransactionReceipt(ctx, tx)
-		if err != nil {
-			return fmt.Errorf("receipt of %s (block %d) lost: %w", tx, want.block, err)
+	// Receipts in JSON-RPC batches of 200.
+	hashes := make([]common.Hash, 0, len(r.receipts))
+	for h := range r.receipts {
+		hashes = append(hashes, h)
+	}
+	for len(hashes) > 0 {
+		n := min(200, len(hashes))
+		batch := make([]rpc.BatchElem, n)
+		rcs := make([]*types.Receipt, n)
+		for i, h := range hashes[:n] {
+			batch[i] = rpc.BatchElem{Method: "eth_getTransactionReceipt", Args: []any{h}, Result: &rcs[i]}
 		}
-		got := receiptSeen{block: rc.BlockNumber.Uint64(), blockHash: rc.BlockHash, index: rc.TransactionIndex, status: rc.Status, gasUsed: rc.GasUsed}
-		if got != want {
-			return fmt.Errorf("receipt of %s changed: %+v, was %+v", tx, got, want)
+		if err := c.Client().BatchCallContext(ctx, batch); err != nil {
+			return err
 		}
+		for i, h := range hashes[:n] {
+			want := r.receipts[h]
+			if batch[i].Error != nil || rcs[i] == nil {
+				return fmt.Errorf("receipt of %s (block %d) lost: %v", h, want.block, batch[i].Error)
+			}
+			rc := rcs[i]
+			got := receiptSeen{block: rc.BlockNumber.Uint64(), blockHash: rc.BlockHash, index: rc.TransactionIndex, status: rc.Status, gasUsed: rc.GasUsed}
+			if got != want {
+				return fmt.Errorf("receipt of %s changed: %+v, was %+v", h, got, want)
+			}
+		}
+		hashes = hashes[n:]
 	}
 	return nil
 }
@@ -131,7 +150,7 @@ type spndProc struct {
 	done chan struct{}
 }
 
-func startSpnd(t *testing.T, bin, home string, life int) *spndProc {
+func startSpnd(t *testing.T, bin, home string, life int, env ...string) *spndProc {
 	t.Helper()
 	logPath := filepath.Join(home, fmt.Sprintf("spnd-%02d.log", life))
 	f, err := os.Create(logPath)
@@ -140,6 +159,7 @@ func startSpnd(t *testing.T, bin, home string, life int) *spndProc {
 	}
 	cmd := exec.Command(bin, "start", "--home", home, "--log-level", "info")
 	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +252,8 @@ func sender(ctx context.Context, c *ethclient.Client, keys []*ecdsa.PrivateKey, 
 
 // TestCrashRecovery runs the spnd binary, sends transfers continuously, kills it
 // with SIGKILL at random points (sometimes during its start-up and handshake replay)
-// and restarts it, many times. After every restart each block and receipt seen
+// and restarts it, many times; three more runs kill themselves at fixed points of
+// Commit (after the state flush, after the block batch, after the sync). After every restart each block and receipt seen
 // before is unchanged; at the end the chain continues, CometBFT's app hashes match
 // the blocks' state roots and the balances add up (initial supply = balances + burnt
 // base fees). 5 kills; 25 with FAROL_LONG=1.
@@ -276,7 +297,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	rec := &chainRecord{blocks: map[uint64]blockSeen{}, receipts: map[common.Hash]receiptSeen{}}
 	var sent atomic.Int64
-	earlyKills := 0
+	earlyKills, crashPoints := 0, 0
 	appBehind, appAhead, maxBehind := 0, 0, 0 // handshakes that replayed blocks on the app / only on CometBFT's state
 
 	// Life 0 funds the other senders.
@@ -293,10 +314,28 @@ func TestCrashRecovery(t *testing.T) {
 	waitReceipt(t, c, last)
 	c.Close()
 
-	for life := 0; life <= kills; life++ {
+	// How each life ends: a SIGKILL at a random time ("") or the process killing
+	// itself at a point of Commit (app.go's SPND_CRASH_AT).
+	schedule := []string{"", "persist", "write", "sync"}
+	for i := 1; i < kills; i++ {
+		schedule = append(schedule, "")
+	}
+	rng.Shuffle(len(schedule)-1, func(i, j int) { schedule[i+1], schedule[j+1] = schedule[j+1], schedule[i+1] })
+	lives := len(schedule)
+	for life := 0; life <= lives; life++ {
+		point := ""
+		if life < lives {
+			point = schedule[life]
+		}
 		if life > 0 {
-			p = startSpnd(t, bin, home, life)
-			if life < kills && rng.Intn(4) == 0 {
+			var env []string
+			if point != "" {
+				rec.mu.Lock()
+				env = append(env, fmt.Sprintf("SPND_CRASH_AT=%s@%d", point, rec.top+10))
+				rec.mu.Unlock()
+			}
+			p = startSpnd(t, bin, home, life, env...)
+			if life < lives && point == "" && rng.Intn(4) == 0 {
 				// Kill during start-up: CometBFT's handshake may be replaying blocks.
 				time.Sleep(time.Duration(rng.Intn(1500)) * time.Millisecond)
 				p.kill()
@@ -326,7 +365,7 @@ func TestCrashRecovery(t *testing.T) {
 			}
 			t.Logf("life %d: handshake app %d, block store %d, state %d", life, app, store, state)
 		}
-		if life == kills {
+		if life == lives {
 			c.Close()
 			break
 		}
@@ -345,8 +384,18 @@ func TestCrashRecovery(t *testing.T) {
 				_ = rec.poll(ctx, c) // fails once the node is killed
 			}
 		}()
-		time.Sleep(time.Duration(300+rng.Intn(1700)) * time.Millisecond)
-		p.kill()
+		if point == "" {
+			time.Sleep(time.Duration(300+rng.Intn(1700)) * time.Millisecond)
+			p.kill()
+		} else {
+			select {
+			case <-p.done:
+				crashPoints++
+			case <-time.After(60 * time.Second):
+				p.kill()
+				t.Fatalf("life %d: no crash at %s\n%s", life, point, p.tail())
+			}
+		}
 		close(stop)
 		wg.Wait()
 		c.Close()
@@ -414,7 +463,7 @@ func TestCrashRecovery(t *testing.T) {
 	if want := new(big.Int).Mul(ether, big.NewInt(1000)); total.Cmp(want) != 0 {
 		t.Fatalf("balances + burnt = %v, want %v", total, want)
 	}
-	t.Logf("%d kills (%d during start-up), %d txs sent, %d receipts and %d blocks checked after every restart, final height %d, burnt %v wei, %v",
-		kills, earlyKills, sent.Load(), nReceipts, top, final, burnt, time.Since(began).Round(time.Millisecond))
+	t.Logf("%d kills (%d during start-up) and %d crashes at commit points, %d txs sent, %d receipts and %d blocks checked after every restart, final height %d, burnt %v wei, %v",
+		kills, earlyKills, crashPoints, sent.Load(), nReceipts, top, final, burnt, time.Since(began).Round(time.Millisecond))
 	t.Logf("restarts: %d replayed blocks on the app (up to %d blocks behind), %d had the app one block ahead of CometBFT's state", appBehind, maxBehind, appAhead)
 }
