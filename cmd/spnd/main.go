@@ -71,6 +71,7 @@ func cmdInit(args []string, stdout io.Writer) error {
 	cometRPC := fs.String("comet-rpc", "tcp://127.0.0.1:26657", "CometBFT RPC listen address")
 	p2pAddr := fs.String("p2p", "tcp://0.0.0.0:26656", "CometBFT p2p listen address")
 	devKey := fs.String("dev-key", "", "hex private key of the funded dev account (default: a new key)")
+	prom := fs.String("prometheus", node.DefaultPrometheusAddr, "Prometheus metrics listen address (empty: off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,6 +99,7 @@ func cmdInit(args []string, stdout io.Writer) error {
 	g.Alloc[dev] = node.GenesisAlloc{Balance: (*hexutil.Big)(new(big.Int).Exp(big.NewInt(10), big.NewInt(27), nil))} // 1e9 ETH (1e27 units on wasm)
 	cfg := node.DefaultConfig()
 	cfg.EthRPCAddr, cfg.CometRPCAddr, cfg.P2PAddr, cfg.BlockInterval = *ethAddr, *cometRPC, *p2pAddr, *interval
+	cfg.PrometheusAddr = *prom
 	if err := node.Init(*home, node.InitOptions{ChainID: *chainID, Genesis: g, Config: cfg}); err != nil {
 		return err
 	}

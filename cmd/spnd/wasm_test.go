@@ -74,7 +74,7 @@ func initWasmCLIHome(t *testing.T) (home, url string) {
 	var out bytes.Buffer
 	args := []string{"init", "--vm", "wasm", "--home", home, "--chain-id", "spn-w", "--wasm-chain-id", "77",
 		"--eth-rpc", rpcAddr, "--comet-rpc", "tcp://" + freeAddr(t), "--p2p", "tcp://" + freeAddr(t),
-		"--block-interval", "100ms"}
+		"--block-interval", "100ms", "--prometheus", ""}
 	if err := run(args, &out, &out); err != nil {
 		t.Fatal(err)
 	}

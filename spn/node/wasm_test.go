@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -34,6 +36,7 @@ func initWasmHome(t *testing.T, funded ...wasm.Address) string {
 	cfg.EthRPCAddr = "127.0.0.1:0"
 	cfg.BlockInterval = 100 * time.Millisecond
 	cfg.Workers = 2
+	cfg.PrometheusAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	g := node.DefaultWasmGenesis(wasmChainID)
 	for _, a := range funded {
 		g.Alloc[common.Address(a)] = node.GenesisAlloc{Balance: (*hexutil.Big)(new(big.Int).Lsh(big.NewInt(1), 80))}
@@ -262,6 +265,20 @@ func TestWasmSPN(t *testing.T) {
 	h0, _ := c.BlockNumber(ctx)
 	wasmWaitHeight(t, c, h0+3)
 	wasmOK(t, "increment after bad inputs")(s.Execute(ctx, counter, []byte{0}, exec.U256{}))
+
+	// the node's Prometheus metrics count the Wasm blocks and refusals
+	resp, err := http.Get("http://" + n.Comet.Config().Instrumentation.PrometheusListenAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if v, ok := metricValue(string(body), "spn_txs_total", `vm="wasm"`); !ok || v < 10 {
+		t.Errorf("spn_txs_total{vm=wasm} = %v %v", v, ok)
+	}
+	if v, ok := metricValue(string(body), "spn_checktx_rejected_total", `vm="wasm"`, `reason="nonce_too_high"`); !ok || v < 1 {
+		t.Errorf("spn_checktx_rejected_total{reason=nonce_too_high} = %v %v", v, ok)
+	}
 
 	// restart from the same home: same head, app hash and answers
 	time.Sleep(300 * time.Millisecond)

@@ -132,7 +132,13 @@ type App struct {
 	senders senderCache
 
 	onCommit []func(BlockStats) // called after each commit (registered under mu, called outside)
+	onReject func(code uint32, err error, recheck bool)
 }
+
+// OnCheckTxReject sets f to be called with every transaction CheckTx refuses (its
+// code and error; recheck: a mempool transaction evicted after a block). Set it
+// before the node starts; f must not block.
+func (a *App) OnCheckTxReject(f func(code uint32, err error, recheck bool)) { a.onReject = f }
 
 // BlockStats describes a committed block for metrics (OnCommit). Durations are
 // wall-clock measurements, not consensus data.
@@ -416,8 +422,12 @@ func (a *App) checkTx(raw []byte, recheck bool) (*decoded, error) {
 
 // CheckTx admits a transaction to the mempool.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	d, err := a.checkTx(req.Tx, req.Type == abci.CheckTxType_Recheck)
+	recheck := req.Type == abci.CheckTxType_Recheck
+	d, err := a.checkTx(req.Tx, recheck)
 	if err != nil {
+		if a.onReject != nil {
+			a.onReject(d.code, err, recheck)
+		}
 		return &abci.ResponseCheckTx{Code: d.code, Log: err.Error(), Codespace: "wasm"}, nil
 	}
 	return &abci.ResponseCheckTx{Code: CodeOK, GasWanted: int64(d.tx.GasLimit)}, nil
