@@ -19,7 +19,9 @@ func openWasm(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error)
 	}
 	if m := n.metrics; m != nil {
 		app.OnCommit(func(s wasmnode.BlockStats) { m.ObserveBlock(wasmBlockStats(s)) })
-		app.OnCheckTxReject(func(code uint32, err error, recheck bool) { m.ObserveCheckTxReject(wasmRejectReason(code, err), recheck) })
+		app.OnCheckTxReject(func(code uint32, err error, recheck bool) {
+			m.ObserveCheckTxReject(wasmRejectReason(code, err), recheck)
+		})
 	}
 	return &backend{
 		app: app,
