@@ -17,6 +17,8 @@ import (
 	"github.com/ethereum/go-ethereum/core/tracing"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/core/vm"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/tracers/logger"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/holiman/uint256"
@@ -249,12 +251,17 @@ func (e *EthAPI) blockContext(h *types.Header) vm.BlockContext {
 // run applies msg to a copy of env's state. A nil result with an error is a
 // failure unrelated to the EVM's execution (fees, intrinsic gas, state read).
 func (e *EthAPI) run(ctx context.Context, env *callEnv, msg *core.Message) (*core.ExecutionResult, error) {
+	return e.runTraced(ctx, env, msg, nil)
+}
+
+// runTraced is run with tracing hooks (nil: none).
+func (e *EthAPI) runTraced(ctx context.Context, env *callEnv, msg *core.Message, hooks *tracing.Hooks) (*core.ExecutionResult, error) {
 	bctx := e.blockContext(env.header)
 	if msg.GasPrice.Sign() == 0 {
 		bctx.BaseFee = new(big.Int) // a call without fees may run below the base fee
 	}
 	s := env.state.Copy()
-	evm := vm.NewEVM(bctx, s, e.app.config, vm.Config{NoBaseFee: true})
+	evm := vm.NewEVM(bctx, s, e.app.config, vm.Config{NoBaseFee: true, Tracer: hooks})
 	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
 	done := make(chan struct{})
@@ -402,4 +409,66 @@ func (e *EthAPI) EstimateGas(ctx context.Context, args CallArgs, bnh *rpc.BlockN
 		}
 	}
 	return hexutil.Uint64(hi), nil
+}
+
+// AccessListResult is eth_createAccessList's answer: the access list, the gas the
+// message used with it, and the message's failure if it failed.
+type AccessListResult struct {
+	AccessList *types.AccessList `json:"accessList"`
+	Error      string            `json:"error,omitempty"`
+	GasUsed    hexutil.Uint64    `json:"gasUsed"`
+}
+
+// maxAccessListRounds bounds eth_createAccessList's fixed-point iteration.
+const maxAccessListRounds = 16
+
+// CreateAccessList returns the accounts and storage slots a message touches
+// (sender, recipient and precompiles left out) as an EIP-2930 access list, running
+// it until the list is stable (an access list changes gas, hence possibly paths).
+func (e *EthAPI) CreateAccessList(ctx context.Context, args CallArgs, bnh *rpc.BlockNumberOrHash, overrides *StateOverride) (*AccessListResult, error) {
+	env, err := e.callEnvAt(bnh, overrides)
+	if err != nil {
+		return nil, err
+	}
+	gas := env.gasCap
+	if args.Gas != nil && uint64(*args.Gas) < gas {
+		gas = uint64(*args.Gas)
+	}
+	msg, err := args.message(e.app.config.ChainID, env.header.BaseFee, gas)
+	if err != nil {
+		return nil, err
+	}
+	if args.Nonce == nil {
+		msg.Nonce = env.state.GetNonce(msg.From)
+	}
+	to := crypto.CreateAddress(msg.From, msg.Nonce)
+	if msg.To != nil {
+		to = *msg.To
+	}
+	exclude := map[common.Address]struct{}{msg.From: {}, to: {}}
+	rules := e.app.config.Rules(env.header.Number, true, env.header.Time)
+	for _, a := range vm.ActivePrecompiles(rules) {
+		exclude[a] = struct{}{}
+	}
+	list := msg.AccessList
+	if list == nil {
+		list = types.AccessList{}
+	}
+	for round := 0; ; round++ {
+		prev := logger.NewAccessListTracer(list, exclude)
+		tracer := logger.NewAccessListTracer(list, exclude)
+		msg.AccessList = list
+		res, err := e.runTraced(ctx, env, msg, tracer.Hooks())
+		if err != nil {
+			return nil, err
+		}
+		if tracer.Equal(prev) || round == maxAccessListRounds {
+			out := &AccessListResult{AccessList: &list, GasUsed: hexutil.Uint64(res.UsedGas)}
+			if res.Err != nil {
+				out.Error = res.Err.Error()
+			}
+			return out, nil
+		}
+		list = tracer.AccessList()
+	}
 }

@@ -107,10 +107,12 @@ func dialWS(t *testing.T, n *node.Node) *ethclient.Client {
 
 // TestERC20EthClient deploys the ERC-20 of spn/evm/evmtest with ethclient (gas from
 // eth_estimateGas), mints and transfers, reads balanceOf with eth_call at the
-// latest and at an older block, reads the Transfer log from the receipt, from
-// eth_getLogs (by range and by block hash) and from a WebSocket logs subscription,
-// checks newHeads against the blocks' hashes, newPendingTransactions, a reverting call's error and data,
-// eth_feeHistory against the headers and eth_getBlockReceipts.
+// latest block, an older block (by number and hash) and every tag, reads the
+// Transfer log from the receipt, from eth_getLogs (by range and by block hash) and
+// from a WebSocket logs subscription, checks newHeads against the blocks' hashes,
+// newPendingTransactions, a reverting call's error and data, eth_createAccessList
+// with a state override, eth_estimateGas, eth_feeHistory against the headers and
+// the tips paid, eth_gasPrice, eth_getBlockReceipts and the block/index lookups.
 func TestERC20EthClient(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	dev := crypto.PubkeyToAddress(key.PublicKey)
@@ -290,6 +292,22 @@ func TestERC20EthClient(t *testing.T) {
 	}
 	if _, err := c.EstimateGas(ctx, ethereum.CallMsg{From: poor, To: &tok, Data: pack("transfer", to, big.NewInt(1))}); err == nil || !strings.HasPrefix(err.Error(), "execution reverted") {
 		t.Fatalf("estimate of a reverting call: %v", err)
+	}
+
+	// eth_createAccessList (with a state override): code at probe reads tok's balance.
+	probe := common.HexToAddress("0x00000000000000000000000000000000000000dd")
+	code := append(append([]byte{0x73}, tok[:]...), 0x31, 0x50, 0x00) // PUSH20 tok BALANCE POP STOP
+	var al struct {
+		AccessList types.AccessList `json:"accessList"`
+		GasUsed    hexutil.Uint64   `json:"gasUsed"`
+		Error      string           `json:"error"`
+	}
+	if err := c.Client().CallContext(ctx, &al, "eth_createAccessList", map[string]any{"from": dev, "to": probe}, "latest",
+		map[common.Address]map[string]any{probe: {"code": hexutil.Bytes(code)}}); err != nil {
+		t.Fatalf("createAccessList: %v", err)
+	}
+	if len(al.AccessList) != 1 || al.AccessList[0].Address != tok || len(al.AccessList[0].StorageKeys) != 0 || al.Error != "" || al.GasUsed <= 21_000 {
+		t.Fatalf("createAccessList: %+v", al)
 	}
 
 	// eth_estimateGas: a plain transfer is 21000; a token transfer sent with its
