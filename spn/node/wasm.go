@@ -2,8 +2,10 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/farolnet/farol/spn/exec"
 	"github.com/farolnet/farol/spn/wasmnode"
@@ -16,6 +18,15 @@ func openWasm(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error)
 	app, err := wasmnode.Open(filepath.Join(dataDir, "spn-wasm"), gen.wasmGenesis(), wasmnode.Config{Workers: c.Workers})
 	if err != nil {
 		return nil, err
+	}
+	if n.logger != nil {
+		log := n.logger.With("module", "spn")
+		app.OnCommit(func(s wasmnode.BlockStats) {
+			b := wasmBlockStats(s)
+			log.Info("committed block", "height", s.Height, "txs", b.Txs, "failed", s.Failed, "dropped", s.Invalid, "gas", s.GasUsed,
+				"exec", b.Exec.Round(time.Microsecond), "root", s.Root.Round(time.Microsecond), "store", s.Commit.Round(time.Microsecond),
+				"mode", b.Mode, "speedup", fmt.Sprintf("%.2f", b.Speedup), "executions", b.Executions, "aborts", b.Aborts)
+		})
 	}
 	if m := n.metrics; m != nil {
 		app.OnCommit(func(s wasmnode.BlockStats) { m.ObserveBlock(wasmBlockStats(s)) })
