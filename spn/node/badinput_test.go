@@ -96,6 +96,7 @@ func TestBadInput(t *testing.T) {
 		{"log block hash and range", "eth_getLogs", []any{map[string]any{"fromBlock": "0x1", "blockHash": common.Hash{1}}}, "can't specify fromBlock/toBlock with blockHash"},
 		{"too many topics", "eth_getLogs", []any{map[string]any{"topics": []any{nil, nil, nil, nil, nil}}}, "exceed max topics"},
 		{"bad fee percentiles", "eth_feeHistory", []any{"0x2", "latest", []float64{50, 10}}, "invalid reward percentile"},
+		{"proof key too long", "eth_getProof", []any{dev, []string{"0x" + strings.Repeat("ab", 33)}, "latest"}, "storage key too long"},
 		{"unknown filter", "eth_getFilterChanges", []any{"0x1234"}, "filter not found"},
 		{"subscribe over HTTP", "eth_subscribe", []any{"newHeads"}, "notifications not supported"},
 	} {

@@ -111,7 +111,7 @@ func dialWS(t *testing.T, n *node.Node) *ethclient.Client {
 // Transfer log from the receipt, from eth_getLogs (by range and by block hash) and
 // from a WebSocket logs subscription, checks newHeads against the blocks' hashes,
 // newPendingTransactions, a reverting call's error and data, eth_createAccessList
-// with a state override, eth_estimateGas, eth_feeHistory against the headers and
+// with a state override, eth_getProof, eth_estimateGas, eth_feeHistory against the headers and
 // the tips paid, eth_gasPrice, eth_getBlockReceipts and the block/index lookups.
 func TestERC20EthClient(t *testing.T) {
 	key, _ := crypto.GenerateKey()
@@ -190,6 +190,13 @@ func TestERC20EthClient(t *testing.T) {
 	}
 	if b := balanceOf(t, c, tok, dev, nil); b.Int64() != 1_000_000-250 {
 		t.Fatalf("balanceOf(dev) %v", b)
+	}
+	// eth_getProof: the balances, proven against the state roots.
+	if v := checkProof(t, c, tok, evmtest.BalanceSlot(to), nil); v.Int64() != 250 {
+		t.Fatalf("proven balance of to: %v", v)
+	}
+	if v := checkProof(t, c, tok, evmtest.BalanceSlot(to), new(big.Int).SetUint64(before)); v.Sign() != 0 {
+		t.Fatalf("proven balance of to before the transfer: %v", v)
 	}
 	// eth_call at a block hash, and at the tags.
 	old, err := c.HeaderByNumber(ctx, new(big.Int).SetUint64(before))

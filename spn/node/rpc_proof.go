@@ -1,0 +1,131 @@
+package node
+
+import (
+	"encoding/hex"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/state"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rpc"
+	"github.com/ethereum/go-ethereum/trie"
+)
+
+// MaxProofKeys is the most storage keys one eth_getProof proves.
+const MaxProofKeys = 1024
+
+// AccountProof is eth_getProof's answer (EIP-1186): an account with the Merkle
+// proof of its leaf in the state trie of the block's state root, and storage
+// slots with their proofs in the account's storage trie.
+type AccountProof struct {
+	Address      common.Address `json:"address"`
+	AccountProof []string       `json:"accountProof"`
+	Balance      *hexutil.Big   `json:"balance"`
+	CodeHash     common.Hash    `json:"codeHash"`
+	Nonce        hexutil.Uint64 `json:"nonce"`
+	StorageHash  common.Hash    `json:"storageHash"`
+	StorageProof []StorageProof `json:"storageProof"`
+}
+
+// StorageProof is one storage slot of an AccountProof.
+type StorageProof struct {
+	Key   string       `json:"key"`
+	Value *hexutil.Big `json:"value"`
+	Proof []string     `json:"proof"`
+}
+
+// proofNodes collects the trie nodes of a proof, hex encoded, in order.
+type proofNodes []string
+
+func (p *proofNodes) Put(_, value []byte) error {
+	*p = append(*p, hexutil.Encode(value))
+	return nil
+}
+
+func (p *proofNodes) Delete([]byte) error { return nil }
+
+// parseSlot decodes a storage key of up to 32 bytes (hex, 0x optional, odd length
+// allowed) and reports whether it was given as a full 32-byte word.
+func parseSlot(s string) (common.Hash, bool, error) {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	if len(s)%2 == 1 {
+		s = "0" + s
+	}
+	if len(s) > 64 {
+		return common.Hash{}, false, invalidParams("storage key too long: want at most 32 bytes")
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return common.Hash{}, false, invalidParams("storage key is not hex")
+	}
+	return common.BytesToHash(b), len(b) == 32, nil
+}
+
+// GetProof returns an account and storage slots at a block with their Merkle
+// proofs against the block's state root (EIP-1186). Keys given as 32-byte words
+// come back as such, shorter ones as quantities (go-ethereum's convention).
+func (e *EthAPI) GetProof(addr common.Address, keys []string, bnh rpc.BlockNumberOrHash) (*AccountProof, error) {
+	if len(keys) > MaxProofKeys {
+		return nil, limitExceeded("too many storage keys: %d, at most %d", len(keys), MaxProofKeys)
+	}
+	slots := make([]common.Hash, len(keys))
+	full := make([]bool, len(keys))
+	for i, k := range keys {
+		var err error
+		if slots[i], full[i], err = parseSlot(k); err != nil {
+			return nil, err
+		}
+	}
+	h, err := e.headerAt(bnh)
+	if err != nil {
+		return nil, err
+	}
+	s, err := state.New(h.Root, e.app.db)
+	if err != nil {
+		return nil, err
+	}
+	tdb := s.Database().TrieDB()
+	storageRoot := s.GetStorageRoot(addr)
+	res := &AccountProof{
+		Address: addr, Balance: (*hexutil.Big)(s.GetBalance(addr).ToBig()), CodeHash: s.GetCodeHash(addr),
+		Nonce: hexutil.Uint64(s.GetNonce(addr)), StorageHash: storageRoot,
+		AccountProof: []string{}, StorageProof: make([]StorageProof, len(keys)),
+	}
+	if storageRoot == (common.Hash{}) {
+		res.StorageHash = types.EmptyRootHash
+	}
+	var storage *trie.StateTrie
+	if len(keys) > 0 && storageRoot != types.EmptyRootHash && storageRoot != (common.Hash{}) {
+		id := trie.StorageTrieID(h.Root, crypto.Keccak256Hash(addr[:]), storageRoot)
+		if storage, err = trie.NewStateTrie(id, tdb); err != nil {
+			return nil, err
+		}
+	}
+	for i, slot := range slots {
+		key := hexutil.EncodeBig(slot.Big())
+		if full[i] {
+			key = hexutil.Encode(slot[:])
+		}
+		sp := StorageProof{Key: key, Value: (*hexutil.Big)(s.GetState(addr, slot).Big()), Proof: []string{}}
+		if storage != nil {
+			var nodes proofNodes
+			if err := storage.Prove(crypto.Keccak256(slot[:]), &nodes); err != nil {
+				return nil, err
+			}
+			sp.Proof = nodes
+		}
+		res.StorageProof[i] = sp
+	}
+	acct, err := trie.NewStateTrie(trie.StateTrieID(h.Root), tdb)
+	if err != nil {
+		return nil, err
+	}
+	var nodes proofNodes
+	if err := acct.Prove(crypto.Keccak256(addr[:]), &nodes); err != nil {
+		return nil, err
+	}
+	res.AccountProof = nodes
+	return res, s.Error()
+}
