@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -58,6 +59,15 @@ type spnReport struct {
 	LatencyP50MS float64 `json:"latency_p50_ms"`  // accepted send to commit (receipt available)
 	LatencyP99MS float64 `json:"latency_p99_ms"`
 	LatencyMaxMS float64 `json:"latency_max_ms"`
+
+	// CPU time of this process (node and load generator) from the first send to the
+	// last commit, per committed transfer, and how many cores it kept busy. On a busy
+	// machine tx_per_s falls with the CPU share the process gets; cpu_us_per_tx
+	// much less, and num_cpu*1e6/cpu_us_per_tx bounds what this machine could reach
+	// if every core worked on this alone with perfect parallelism.
+	CPUUSPerTx   float64 `json:"cpu_us_per_tx"`
+	CPUCoresBusy float64 `json:"cpu_cores_busy"`
+	CPUBoundTxS  float64 `json:"cpu_bound_tx_per_s"`
 
 	Blocks          int     `json:"blocks"`
 	TxsPerBlockMean float64 `json:"txs_per_block_mean"`
@@ -276,6 +286,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	errs := make(chan error, *senders)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	cpuStart := cpuTime()
 	sendStart := time.Now()
 	var lastAccepted atomic.Int64
 	for s := range *senders {
@@ -302,10 +313,17 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 		return fmt.Errorf("only %d of %d transfers committed within %s", committed.Load(), len(txs), *timeout)
 	}
+	cpuUsed := cpuTime() - cpuStart
+	wall := time.Since(sendStart)
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
 	rep.LoadAfter = loadavg()
+	rep.CPUUSPerTx = float64(cpuUsed.Microseconds()) / float64(len(txs))
+	rep.CPUCoresBusy = cpuUsed.Seconds() / wall.Seconds()
+	if rep.CPUUSPerTx > 0 {
+		rep.CPUBoundTxS = float64(rep.NumCPU) * 1e6 / rep.CPUUSPerTx
+	}
 
 	// Check a sample of receipts and receiver balances over JSON-RPC.
 	sample := make([]int, 0, 200)
@@ -372,6 +390,15 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	}
 	printSPN(stdout, &rep)
 	return nil
+}
+
+// cpuTime is the user plus system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchReceiver is the fresh receiver of transfer i.
@@ -614,6 +641,8 @@ func printSPN(w io.Writer, r *spnReport) {
 	fmt.Fprintf(w, "steady state         %.0f tx/s (between the commits of the first and last blocks)\n", r.SteadyTxPerS)
 	fmt.Fprintf(w, "accepted by RPC      %.0f tx/s over %.2f s; %d resent (mempool full)\n", r.AcceptTxPerS, r.SendS, r.Resent)
 	fmt.Fprintf(w, "latency send->commit p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.LatencyP50MS, r.LatencyP99MS, r.LatencyMaxMS)
+	fmt.Fprintf(w, "CPU                  %.0f us per transfer (node + load generator), %.2f cores busy; %d cores / that = %.0f tx/s if nothing else ran\n",
+		r.CPUUSPerTx, r.CPUCoresBusy, r.NumCPU, r.CPUBoundTxS)
 	fmt.Fprintf(w, "blocks               %d: %.0f txs mean, %d max; %.1f KiB txs mean, %.1f max; %.1f Mgas used mean; %.0f ms apart\n",
 		r.Blocks, r.TxsPerBlockMean, r.TxsPerBlockMax, r.BlockKBMean, r.BlockKBMax, r.BlockGasMean/1e6, r.BlockTimeMS)
 	fmt.Fprintf(w, "checked              %d receipts (status 1, Transfer log) and %d receiver balances over JSON-RPC\n", r.ReceiptsChecked, r.BalancesChecked)
