@@ -346,7 +346,7 @@ func cmdQuery(args []string, stdout io.Writer) error {
 			return err
 		}
 		r, err := c.Tx(ctx, h)
-		if err != nil {
+		if err != nil && !errors.Is(err, client.ErrPending) { // pending: printed with "pending": true
 			return fmt.Errorf("tx %s: %w", pos[0], err)
 		}
 		return printJSON(stdout, r)

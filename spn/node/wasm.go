@@ -77,6 +77,8 @@ func wasmRejectReason(code uint32, err error) string {
 		return RejectNonceLow
 	case errors.Is(err, wasmnode.ErrNonceTooHigh):
 		return RejectNonceHigh
+	case errors.Is(err, wasmnode.ErrUnderpriced):
+		return RejectUnderpriced
 	case errors.Is(err, wasmnode.ErrGasPrice):
 		return RejectFeeCap
 	case code == wasmnode.CodeFunds:

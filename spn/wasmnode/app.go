@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -93,6 +94,7 @@ var (
 	ErrNonceTooLow  = errors.New("nonce too low")
 	ErrNonceTooHigh = errors.New("nonce too high")
 	ErrKnownNonce   = errors.New("a transaction with this nonce is already pending")
+	ErrUnderpriced  = errors.New("replacement transaction underpriced")
 	ErrFunds        = errors.New("insufficient funds for gas * price + value")
 	ErrGasLimit     = errors.New("gas limit exceeds the block gas limit")
 	ErrIntrinsicGas = errors.New("gas limit below intrinsic gas")
@@ -124,10 +126,16 @@ type App struct {
 	pending *pendingBlock
 	// Mempool bookkeeping (rebuilt by CometBFT's rechecks after each commit; never
 	// reaches state): next nonce and the summed maximal cost of each sender's
-	// pending transactions, and the code hashes of pending uploads.
+	// pending transactions, the pending transaction of each (sender, nonce) (a
+	// replacement takes its place), and the code hashes of pending uploads.
 	nonces  map[wasm.Address]uint64
 	spend   map[wasm.Address]exec.U256
-	uploads map[[32]byte]bool
+	slots   map[slot]*pendingTx
+	uploads map[[32]byte]int
+	// pool is the accepted transactions by hash (wasm_getTx "pending"): bounded;
+	// an entry leaves when its transaction is committed or replaced or fails a
+	// recheck. It survives Commit (the rechecks confirm it).
+	pool map[common.Hash]*pendingTx
 
 	senders senderCache
 
@@ -206,7 +214,42 @@ func (a *App) Genesis() *Genesis { return a.gen }
 func (a *App) resetMempool() {
 	a.nonces = map[wasm.Address]uint64{}
 	a.spend = map[wasm.Address]exec.U256{}
-	a.uploads = map[[32]byte]bool{}
+	a.slots = map[slot]*pendingTx{}
+	a.uploads = map[[32]byte]int{}
+	if a.pool == nil {
+		a.pool = map[common.Hash]*pendingTx{}
+	}
+}
+
+// slot is a sender's nonce: the mempool holds one transaction per slot (the
+// replacement rule picks which).
+type slot struct {
+	from  wasm.Address
+	nonce uint64
+}
+
+// pendingTx is a transaction CheckTx accepted.
+type pendingTx struct {
+	raw    []byte
+	hash   common.Hash
+	from   wasm.Address
+	price  uint64
+	cost   exec.U256 // gas limit × gas price + value
+	upload [32]byte  // code hash of an upload (zero otherwise)
+}
+
+// MaxPoolIndex bounds the hash index of pending transactions (wasm_getTx).
+const MaxPoolIndex = 1 << 16
+
+// ReplaceBump is the gas price increase, in percent, a transaction needs to replace
+// a pending one of the same sender and nonce.
+const ReplaceBump = 10
+
+// outbids reports whether price is at least ReplaceBump percent above old.
+func outbids(price, old uint64) bool {
+	ph, pl := bits.Mul64(price, 100)
+	oh, ol := bits.Mul64(old, 100+ReplaceBump)
+	return ph > oh || (ph == oh && pl >= ol)
 }
 
 // Head returns the last committed height and state root.
@@ -377,7 +420,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (*decoded, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	fail := func(code uint32, err error) (*decoded, error) { d.code = code; return &d, err }
-	if tx.Kind == wasm.TxInstantiate && !a.uploads[tx.CodeHash] {
+	if tx.Kind == wasm.TxInstantiate && a.uploads[tx.CodeHash] == 0 {
 		c, err := st.Get(wasm.CodeKey(tx.CodeHash))
 		if err != nil {
 			return fail(CodeInternal, err)
@@ -397,8 +440,16 @@ func (a *App) checkTx(raw []byte, recheck bool) (*decoded, error) {
 	if !ok || next < stateNonce {
 		next = stateNonce
 	}
+	key := slot{d.sender, tx.Nonce}
+	var old *pendingTx // the pending transaction this one replaces
 	if tx.Nonce < next {
-		return fail(CodeNonce, fmt.Errorf("%w: address %s, nonce %d", ErrKnownNonce, common.Address(d.sender), tx.Nonce))
+		if old = a.slots[key]; old == nil {
+			return fail(CodeNonce, fmt.Errorf("%w: address %s, nonce %d", ErrKnownNonce, common.Address(d.sender), tx.Nonce))
+		}
+		if !outbids(tx.GasPrice, old.price) {
+			return fail(CodeGas, fmt.Errorf("%w: address %s, nonce %d, gas price %d, pending %d (+%d%% needed)",
+				ErrUnderpriced, common.Address(d.sender), tx.Nonce, tx.GasPrice, old.price, ReplaceBump))
+		}
 	}
 	if tx.Nonce > next {
 		return fail(CodeNonce, fmt.Errorf("%w: address %s, tx %d, next %d (nonce gap)", ErrNonceTooHigh, common.Address(d.sender), tx.Nonce, next))
@@ -408,16 +459,40 @@ func (a *App) checkTx(raw []byte, recheck bool) (*decoded, error) {
 		return fail(CodeInternal, err)
 	}
 	cost, ok := maxCost(tx)
-	total := a.spend[d.sender].Add(cost)
+	spent := a.spend[d.sender]
+	if old != nil {
+		spent = spent.Sub(old.cost) // the replaced transaction's cost was counted in spent
+	}
+	total := spent.Add(cost)
 	if !ok || total.Cmp(cost) < 0 || bal.Cmp(total) < 0 {
 		return fail(CodeFunds, fmt.Errorf("%w: address %s, have %v, want %v", ErrFunds, common.Address(d.sender), bal, total))
 	}
-	a.nonces[d.sender] = next + 1
+	p := &pendingTx{raw: raw, hash: TxHash(raw), from: d.sender, price: tx.GasPrice, cost: cost}
+	if old != nil {
+		a.dropPending(old)
+	} else {
+		a.nonces[d.sender] = next + 1
+	}
 	a.spend[d.sender] = total
+	a.slots[key] = p
 	if tx.Kind == wasm.TxUpload {
-		a.uploads[upload] = true
+		p.upload = upload
+		a.uploads[upload]++
+	}
+	if len(a.pool) < MaxPoolIndex {
+		a.pool[p.hash] = p
 	}
 	return &d, nil
+}
+
+// dropPending forgets a replaced transaction (under mu; the caller re-counts its slot).
+func (a *App) dropPending(p *pendingTx) {
+	delete(a.pool, p.hash)
+	if p.upload != ([32]byte{}) {
+		if a.uploads[p.upload]--; a.uploads[p.upload] <= 0 {
+			delete(a.uploads, p.upload)
+		}
+	}
 }
 
 // CheckTx admits a transaction to the mempool.
@@ -425,6 +500,11 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	recheck := req.Type == abci.CheckTxType_Recheck
 	d, err := a.checkTx(req.Tx, recheck)
 	if err != nil {
+		if recheck { // evicted from the mempool
+			a.mu.Lock()
+			delete(a.pool, TxHash(req.Tx))
+			a.mu.Unlock()
+		}
 		if a.onReject != nil {
 			a.onReject(d.code, err, recheck)
 		}
@@ -435,8 +515,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 
 // PrepareProposal orders the mempool's transactions: invalid ones (stateless checks,
 // nonce below the sender's state nonce) are left out, each sender's transactions go
-// in nonce order without gaps (senders in order of first appearance), and the block
-// is filled up to the block gas limit and MaxTxBytes.
+// in nonce order without gaps (senders in order of first appearance), of several
+// with the same nonce only the best (highest gas price, then lowest hash), and the
+// block is filled up to the block gas limit and MaxTxBytes.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	ds := a.decodeAll(req.Txs)
 	bySender := map[wasm.Address][]*decoded{}
@@ -457,14 +538,14 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	var size int64
 	for _, from := range order {
 		items := bySender[from]
-		sort.SliceStable(items, func(i, j int) bool { return items[i].tx.Nonce < items[j].tx.Nonce })
+		sortCandidates(items)
 		next, err := readNonce(st, from)
 		if err != nil {
 			return nil, fmt.Errorf("prepare proposal: %w", err)
 		}
 		for _, d := range items {
 			if d.tx.Nonce < next {
-				continue // stale or duplicate nonce
+				continue // stale, or outbid by a replacement with the same nonce
 			}
 			if d.tx.Nonce > next || gas+d.tx.GasLimit > a.gen.BlockGasLimit || size+int64(len(d.raw)) > req.MaxTxBytes {
 				break // a gap; or later nonces of this sender would leave one
@@ -476,6 +557,27 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		}
 	}
 	return &abci.ResponsePrepareProposal{Txs: out}, nil
+}
+
+// sortCandidates orders one sender's transactions by nonce and, for the same nonce
+// (a replacement and the transaction it replaced), best first: higher gas price,
+// then lower tx hash. PrepareProposal takes the first of each nonce.
+func sortCandidates(items []*decoded) {
+	hashes := make(map[*decoded]common.Hash, len(items))
+	for _, d := range items {
+		hashes[d] = TxHash(d.raw)
+	}
+	sort.Slice(items, func(i, j int) bool {
+		x, y := items[i].tx, items[j].tx
+		if x.Nonce != y.Nonce {
+			return x.Nonce < y.Nonce
+		}
+		if x.GasPrice != y.GasPrice {
+			return x.GasPrice > y.GasPrice
+		}
+		hx, hy := hashes[items[i]], hashes[items[j]]
+		return bytes.Compare(hx[:], hy[:]) < 0
+	})
 }
 
 // ProcessProposal rejects a block with a transaction that fails the stateless checks
@@ -628,6 +730,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.head = p.head
 	a.pending = nil
 	a.resetMempool()
+	for _, h := range p.header.TxHashes {
+		delete(a.pool, h)
+	}
 	subs := a.onCommit
 	a.mu.Unlock()
 	p.stats.Commit = time.Since(start)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -314,5 +315,185 @@ func TestProposals(t *testing.T) {
 	commit(t, a)
 	if r, err := a.Tx(TxHash(a0)); err != nil || r.BlockNumber != 1 || !r.OK() {
 		t.Fatalf("tx index after replay %+v %v", r, err)
+	}
+}
+
+// signed signs a transfer of acc's account i with an explicit nonce and gas price.
+func (a *accounts) signed(i int, nonce, price uint64, tx wasm.Tx) []byte {
+	tx.ChainID, tx.Nonce, tx.GasPrice = testChainID, nonce, price
+	if tx.GasLimit == 0 {
+		tx.GasLimit = 100_000
+	}
+	if err := tx.Sign(a.keys[i]); err != nil {
+		panic(err)
+	}
+	return tx.Encode()
+}
+
+// TestReplacement checks same-nonce replacement: CheckTx accepts a transaction with
+// the nonce of a pending one only with a gas price 10% higher and counts only the
+// replacement's cost; the pending index follows; PrepareProposal keeps the best
+// per (sender, nonce); a block carrying both executes the first and refuses the
+// second (code 9); after commit the recheck drops the loser.
+func TestReplacement(t *testing.T) {
+	acc := newAccounts(2)
+	g := acc.genesis()
+	bal := uint64(1 << 50)
+	a := openApp(t, t.TempDir(), g, 2)
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.InitChain(ctx, &abci.RequestInitChain{Time: genesisTime}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(raw []byte, recheck bool) *abci.ResponseCheckTx {
+		t.Helper()
+		typ := abci.CheckTxType_New
+		if recheck {
+			typ = abci.CheckTxType_Recheck
+		}
+		r, err := a.CheckTx(ctx, &abci.RequestCheckTx{Tx: raw, Type: typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	api := &API{app: a}
+	status := func(raw []byte) string {
+		t.Helper()
+		st, err := api.TxStatus(TxHash(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := api.GetTx(TxHash(raw))
+		switch {
+		case st.Found:
+			return "committed"
+		case st.Pending:
+			if r == nil || !r.Pending || r.StatusName != "pending" || r.OK() || r.From != common.Address(acc.addrs[0]) && r.From != common.Address(acc.addrs[1]) {
+				t.Fatalf("getTx of a pending tx: %+v", r)
+			}
+			return "pending"
+		}
+		if r != nil {
+			t.Fatalf("getTx of an unknown tx: %+v", r)
+		}
+		return "unknown"
+	}
+	// value close to the balance: the replacement fits only if the replaced cost is
+	// no longer counted
+	value := exec.U256From64(bal - 1_500_000)
+	to := wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[1], Value: value}
+	orig := acc.signed(0, 0, 10, to) // cost bal - 500,000
+	same := acc.signed(0, 0, 10, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[1], Value: exec.U256From64(1)})
+	low := acc.signed(0, 0, 10, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[1], Value: value, GasLimit: 100_001})
+	repl := acc.signed(0, 0, 11, to) // +10%: cost bal - 400,000
+	if r := check(orig, false); r.Code != CodeOK {
+		t.Fatalf("orig: %+v", r)
+	}
+	if status(orig) != "pending" {
+		t.Fatal("orig not pending")
+	}
+	for _, raw := range [][]byte{same, low} {
+		if r := check(raw, false); r.Code != CodeGas || !strings.Contains(r.Log, ErrUnderpriced.Error()) {
+			t.Fatalf("underpriced replacement: %+v", r)
+		}
+	}
+	if r := check(repl, false); r.Code != CodeOK {
+		t.Fatalf("replacement: %+v", r)
+	}
+	if s0, s1 := status(orig), status(repl); s0 != "unknown" || s1 != "pending" {
+		t.Fatalf("statuses after replacement: %s %s", s0, s1)
+	}
+	// the sender has 400,000 left: a second tx costing 300,000 fits, 500,000 does not
+	next := acc.signed(0, 1, 3, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[1]})
+	tooMuch := acc.signed(0, 1, 5, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[1]})
+	if r := check(tooMuch, false); r.Code != CodeFunds {
+		t.Fatalf("funds after replacement: %+v", r)
+	}
+	if r := check(next, false); r.Code != CodeOK {
+		t.Fatalf("next nonce: %+v", r)
+	}
+	if n, _ := a.Nonce(acc.addrs[0], true); n != 2 {
+		t.Fatalf("pending nonce %d, want 2", n)
+	}
+	other := acc.signed(1, 0, 1, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[0], Value: exec.U256From64(1)})
+	if r := check(other, false); r.Code != CodeOK {
+		t.Fatalf("other: %+v", r)
+	}
+
+	// CometBFT's mempool holds orig and repl: the proposal keeps repl whatever the order
+	for _, mempool := range [][][]byte{{orig, repl, next}, {next, repl, orig}} {
+		p, err := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, MaxTxBytes: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Txs) != 2 || !bytes.Equal(p.Txs[0], repl) || !bytes.Equal(p.Txs[1], next) {
+			t.Fatalf("proposal of %d txs, want [repl next]", len(p.Txs))
+		}
+	}
+	// same price: the lower hash wins, whatever the order
+	tie := [][]byte{same, orig}
+	want := orig
+	if h0, h1 := TxHash(same), TxHash(orig); bytes.Compare(h0[:], h1[:]) < 0 {
+		want = same
+	}
+	for _, mempool := range [][][]byte{tie, {tie[1], tie[0]}} {
+		p, err := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, MaxTxBytes: 1 << 20})
+		if err != nil || len(p.Txs) != 1 || !bytes.Equal(p.Txs[0], want) {
+			t.Fatalf("tie: %d txs %v", len(p.Txs), err)
+		}
+	}
+
+	// a proposer that includes both (stale duplicate): accepted, the engine refuses the second
+	block := [][]byte{repl, orig, next, other}
+	if r, err := a.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: block}); err != nil || r.Status != abci.ResponseProcessProposal_ACCEPT {
+		t.Fatalf("process proposal %v %v", r, err)
+	}
+	res := finalize(t, a, 1, block)
+	for i, want := range []uint32{CodeOK, CodeInvalid, CodeOK, CodeOK} {
+		if got := res.TxResults[i].Code; got != want {
+			t.Fatalf("tx %d: code %d (%s), want %d", i, got, res.TxResults[i].Log, want)
+		}
+	}
+	commit(t, a)
+	// the duplicate's index entry is its invalid inclusion (its hash was new)
+	if r, err := a.Tx(TxHash(orig)); err != nil || r.Status != statusInvalidTx {
+		t.Fatalf("stale duplicate %+v %v", r, err)
+	}
+	if s := status(repl); s != "committed" {
+		t.Fatalf("repl %s", s)
+	}
+
+	// a pending tx stays pending across a block that does not include it; the
+	// recheck after commit drops a loser whose nonce is now used
+	b1 := acc.signed(1, 1, 1, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[0], Value: exec.U256From64(1)})
+	b1r := acc.signed(1, 1, 2, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[0], Value: exec.U256From64(2)})
+	for _, raw := range [][]byte{b1, b1r} {
+		if r := check(raw, false); r.Code != CodeOK {
+			t.Fatalf("b1: %+v", r)
+		}
+	}
+	finalize(t, a, 2, [][]byte{b1}) // another node's proposer had only b1
+	commit(t, a)
+	if r := check(b1r, true); r.Code != CodeNonce || !strings.Contains(r.Log, ErrNonceTooLow.Error()) {
+		t.Fatalf("recheck of the loser: %+v", r)
+	}
+	if s0, s1 := status(b1), status(b1r); s0 != "committed" || s1 != "unknown" {
+		t.Fatalf("after recheck: %s %s", s0, s1)
+	}
+	c1 := acc.signed(1, 2, 1, wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[0], Value: exec.U256From64(1)})
+	if r := check(c1, false); r.Code != CodeOK {
+		t.Fatalf("c1: %+v", r)
+	}
+	finalize(t, a, 3, nil)
+	commit(t, a)
+	if status(c1) != "pending" {
+		t.Fatal("pending tx forgotten at commit")
+	}
+	if r := check(c1, true); r.Code != CodeOK || status(c1) != "pending" {
+		t.Fatalf("recheck of c1 %+v", r)
+	}
+	if outbids(1<<63, 1<<63) || !outbids(11, 10) || outbids(10, 10) || !outbids(2, 1) || outbids(109, 100) || !outbids(110, 100) {
+		t.Fatal("outbids")
 	}
 }

@@ -75,10 +75,15 @@ type TxResult struct {
 	Contract    *common.Address `json:"contract,omitempty"` // instantiate: the new contract
 	CodeHash    *common.Hash    `json:"codeHash,omitempty"` // upload: the code hash; instantiate: its code
 	Error       string          `json:"error,omitempty"`    // why it failed
+	Pending     bool            `json:"pending,omitempty"`  // in the node's mempool: no block or receipt yet
 }
 
-// OK reports whether the transaction succeeded.
-func (r *TxResult) OK() bool { return r.Status == uint8(wasm.StatusOK) }
+// StatusPending is the Status (not a wasm.Status) of a transaction that is in the
+// node's mempool (wasm_getTx, wasm_txStatus); StatusName is "pending".
+const StatusPending uint8 = 255
+
+// OK reports whether the transaction was committed and succeeded.
+func (r *TxResult) OK() bool { return !r.Pending && r.Status == uint8(wasm.StatusOK) }
 
 // Event is a contract event; the position fields are set by wasm_getEvents.
 type Event struct {
@@ -102,7 +107,8 @@ type Message struct {
 // TxStatus is the short form of a transaction's outcome (wasm_txStatus).
 type TxStatus struct {
 	Hash        common.Hash `json:"hash"`
-	Found       bool        `json:"found"` // false: unknown or still pending
+	Found       bool        `json:"found"`             // committed (false: unknown or pending)
+	Pending     bool        `json:"pending,omitempty"` // in the node's mempool (Status StatusPending)
 	BlockNumber uint64      `json:"blockNumber,omitempty"`
 	Status      uint8       `json:"status"`
 	StatusName  string      `json:"statusName,omitempty"`
@@ -303,19 +309,25 @@ func revertReason(b []byte) string {
 	return hexutil.Encode(b)
 }
 
-// GetTx returns a committed transaction and its receipt, null if unknown.
+// GetTx returns a committed transaction and its receipt; a transaction in this
+// node's mempool with pending=true (status StatusPending, no receipt); null if
+// unknown.
 func (s *API) GetTx(hash common.Hash) (*TxResult, error) {
 	r, err := s.app.Tx(hash)
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil
+		return s.app.PendingTx(hash), nil
 	}
 	return r, err
 }
 
-// TxStatus returns the short outcome of a transaction.
+// TxStatus returns the short outcome of a transaction (pending if it is in this
+// node's mempool).
 func (s *API) TxStatus(hash common.Hash) (*TxStatus, error) {
 	r, err := s.app.Tx(hash)
 	if errors.Is(err, ErrNotFound) {
+		if s.app.PendingTx(hash) != nil {
+			return &TxStatus{Hash: hash, Pending: true, Status: StatusPending, StatusName: "pending"}, nil
+		}
 		return &TxStatus{Hash: hash}, nil
 	}
 	if err != nil {
@@ -500,6 +512,21 @@ func (a *App) Tx(hash common.Hash) (*TxResult, error) {
 		return nil, err
 	}
 	return txResult(st, hash, n, i), nil
+}
+
+// PendingTx returns a transaction this node's CheckTx accepted and that is not yet
+// committed (nil if unknown): fields of the transaction, Pending true, Status
+// StatusPending.
+func (a *App) PendingTx(hash common.Hash) *TxResult {
+	a.mu.RLock()
+	p := a.pool[hash]
+	a.mu.RUnlock()
+	if p == nil {
+		return nil
+	}
+	r := txResult(&storedTx{Raw: p.raw, From: p.from, Status: StatusPending}, hash, 0, 0)
+	r.Pending, r.StatusName = true, "pending"
+	return r
 }
 
 func be4(v uint32) []byte { return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)} }

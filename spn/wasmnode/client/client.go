@@ -96,8 +96,12 @@ func (c *Client) Simulate(ctx context.Context, raw []byte) (*wasmnode.TxResult, 
 // ErrNotFound is returned for an unknown transaction.
 var ErrNotFound = errors.New("not found")
 
-// Tx returns a committed transaction and its receipt (ErrNotFound if unknown or
-// still pending).
+// ErrPending is returned with a transaction that is in the node's mempool.
+var ErrPending = errors.New("pending")
+
+// Tx returns a committed transaction and its receipt: ErrNotFound if unknown;
+// ErrPending, with the transaction's fields (Pending set, no receipt), if it is in
+// the node's mempool.
 func (c *Client) Tx(ctx context.Context, hash common.Hash) (*wasmnode.TxResult, error) {
 	var r *wasmnode.TxResult
 	if err := c.call(ctx, &r, "getTx", hash); err != nil {
@@ -105,6 +109,9 @@ func (c *Client) Tx(ctx context.Context, hash common.Hash) (*wasmnode.TxResult, 
 	}
 	if r == nil {
 		return nil, ErrNotFound
+	}
+	if r.Pending {
+		return r, ErrPending
 	}
 	return r, nil
 }
@@ -124,7 +131,7 @@ func (c *Client) WaitTx(ctx context.Context, hash common.Hash) (*wasmnode.TxResu
 		if err == nil {
 			return r, nil
 		}
-		if !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrPending) {
 			return nil, err
 		}
 		select {
