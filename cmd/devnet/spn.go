@@ -142,6 +142,7 @@ func (s *spnNode) Prepare(ctx context.Context, keep bool) error {
 		"--eth-rpc", fmt.Sprintf("127.0.0.1:%d", s.rpcPort),
 		"--comet-rpc", fmt.Sprintf("tcp://127.0.0.1:%d", s.cometRPCPort),
 		"--p2p", fmt.Sprintf("tcp://127.0.0.1:%d", s.p2pPort),
+		"--prometheus", fmt.Sprintf("127.0.0.1:%d", s.metricsPort),
 		"--block-interval", s.opts.blockTime.String(),
 		"--dev-key", hex.EncodeToString(crypto.FromECDSA(key)),
 		"--home", s.home}
@@ -159,9 +160,6 @@ func (s *spnNode) Prepare(ctx context.Context, keep bool) error {
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		logf("[%s] %s", s.name, line)
 	}
-	if err := s.setMetricsAddr(); err != nil {
-		return err
-	}
 	return s.writeInfo()
 }
 
@@ -173,25 +171,6 @@ func notImplemented(msg string) bool {
 		}
 	}
 	return false
-}
-
-// setMetricsAddr gives the SPN's Prometheus server a port of its own (spnd's
-// default is CometBFT's 26660, which the mainnet uses) in spnd.json.
-func (s *spnNode) setMetricsAddr() error {
-	path := filepath.Join(s.home, "config", "spnd.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	updated, err := setJSON(raw, []string{"prometheus_laddr"}, fmt.Sprintf("127.0.0.1:%d", s.metricsPort))
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, updated, "", "  "); err != nil {
-		return err
-	}
-	return os.WriteFile(path, out.Bytes(), 0o600)
 }
 
 func firstLine(err error) string {

@@ -191,6 +191,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[2])
 	cfg.BlockInterval = *interval
 	cfg.Workers = *workers
+	cfg.PrometheusAddr = "" // no metrics server: no port to collide with
 	progress("starting a single-operator EVM SPN in %s...", home)
 	if err := node.Init(home, node.InitOptions{ChainID: "bench-spn-1", Genesis: g, Config: cfg}); err != nil {
 		return err
@@ -406,25 +407,8 @@ func benchReceiver(i int) common.Address {
 	return common.BytesToAddress(crypto.Keccak256([]byte(fmt.Sprintf("farol-bench-spn-receiver-%d", i))))
 }
 
-// tuneSPNHome disables the node's Prometheus server (no port to collide with)
-// and sets CometBFT's mempool size when asked.
+// tuneSPNHome sets CometBFT's mempool size in the home's config.toml when asked.
 func tuneSPNHome(home string, mempoolSize int) error {
-	path := filepath.Join(home, "config", "spnd.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var fields map[string]any
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return err
-	}
-	fields["prometheus_laddr"] = ""
-	if raw, err = json.MarshalIndent(fields, "", "  "); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		return err
-	}
 	if mempoolSize == 0 {
 		return nil
 	}
