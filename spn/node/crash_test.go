@@ -331,7 +331,7 @@ func TestCrashRecovery(t *testing.T) {
 			var env []string
 			if point != "" {
 				rec.mu.Lock()
-				env = append(env, fmt.Sprintf("SPND_CRASH_AT=%s@%d", point, rec.top+10))
+				env = append(env, fmt.Sprintf("SPND_CRASH_AT=%s@%d", point, rec.top+20))
 				rec.mu.Unlock()
 			}
 			p = startSpnd(t, bin, home, life, env...)
@@ -352,6 +352,15 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("life %d: %v\n%s", life, err, p.tail())
 		}
 		if err := rec.verify(ctx, c); err != nil {
+			if point != "" {
+				select {
+				case <-p.done: // reached its crash point while being checked
+					crashPoints++
+					c.Close()
+					continue
+				case <-time.After(3 * time.Second):
+				}
+			}
 			p.kill()
 			t.Fatalf("life %d after restart: %v\n%s", life, err, p.tail())
 		}
