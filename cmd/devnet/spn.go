@@ -367,7 +367,9 @@ func (s *spnNode) Endpoints() []endpoint {
 		eps = append(eps,
 			endpoint{s.vm + " JSON-RPC", s.rpcAddr()},
 			endpoint{"chain id", s.chainID},
-			endpoint{s.vm + " chain id", strconv.FormatUint(s.chainNum, 10)})
+			endpoint{s.vm + " chain id", strconv.FormatUint(s.chainNum, 10)},
+			endpoint{"CLI", fmt.Sprintf("%s query %s balance %s --node %s", s.bin, s.vm,
+				crypto.PubkeyToAddress(spnDevKey().PublicKey).Hex(), s.rpcAddr())})
 	}
 	eps = append(eps,
 		endpoint{"CometBFT RPC", s.cometAddr()},
