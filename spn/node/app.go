@@ -32,12 +32,13 @@ import (
 const (
 	CodeOK uint32 = iota
 	CodeDecode
-	CodeInvalid  // chain id, signature, gas limit, blob
-	CodeNonce    // nonce too low / too high
-	CodeFunds    // insufficient funds
-	CodeDropped  // not applied by the engine (FinalizeBlock)
-	CodeInternal // state read failure
-	CodeTooLarge // oversize tx
+	CodeInvalid     // chain id, signature, gas limit, blob
+	CodeNonce       // nonce too low / too high
+	CodeFunds       // insufficient funds
+	CodeDropped     // not applied by the engine (FinalizeBlock)
+	CodeInternal    // state read failure
+	CodeTooLarge    // oversize tx
+	CodeUnderpriced // replacement without the price bump
 )
 
 // MaxTxSize is the largest accepted encoded transaction (go-ethereum's txpool limit).
@@ -262,7 +263,7 @@ func (a *App) PendingNonce(from common.Address) (uint64, bool) {
 	return n, ok
 }
 
-// checkTx is CheckTx's logic (also used by eth_sendRawTransaction for its errors).
+// checkTx is CheckTx's logic.
 //
 // The mempool holds one transaction per sender and nonce, the nonces of a sender
 // without gaps from its state nonce. A transaction with the nonce of a mempool one
@@ -304,12 +305,12 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	case replacing && old.hash == tx.Hash():
 		return tx, CodeOK, nil // the same transaction again
 	case replacing && !bumps(tx, old):
-		return nil, CodeNonce, fmt.Errorf("%w: tip %v fee cap %v, pending tip %v fee cap %v (+%d%% needed)",
+		return nil, CodeUnderpriced, fmt.Errorf("%w: tip %v fee cap %v, pending tip %v fee cap %v (+%d%% needed)",
 			ErrUnderpriced, tx.GasTipCap(), tx.GasFeeCap(), old.tip, old.feeCap, PriceBump)
 	case !replacing && tx.Nonce() < next:
 		// Below the next nonce without a slot: cannot happen (slots and nonces are
 		// kept together); refuse rather than guess.
-		return nil, CodeNonce, fmt.Errorf("%w: address %s, tx: %d", ErrUnderpriced, from, tx.Nonce())
+		return nil, CodeInternal, fmt.Errorf("mempool: no slot for nonce %d of %s below next %d", tx.Nonce(), from, next)
 	case tx.Nonce() > next:
 		return nil, CodeNonce, fmt.Errorf("%w: address %s, tx: %d next: %d (nonce gap)", ErrNonceTooHigh, from, tx.Nonce(), next)
 	}

@@ -165,7 +165,7 @@ func TestReplacementByFee(t *testing.T) {
 		{"both +9%", 1.09 * gwei, 10.9 * gwei},
 	} {
 		r := ta.checkTx(ta.tx(key, 0, c.tip, c.feeCap, 22_000), false) // not a0 itself
-		if r.Code == node.CodeOK || !strings.Contains(r.Log, node.ErrUnderpriced.Error()) {
+		if r.Code != node.CodeUnderpriced || !strings.Contains(r.Log, node.ErrUnderpriced.Error()) {
 			t.Fatalf("%s: code %d %q, want %q", c.name, r.Code, r.Log, node.ErrUnderpriced)
 		}
 	}
