@@ -29,6 +29,12 @@ const wasmChainID = 4243
 
 func initWasmHome(t *testing.T, funded ...wasm.Address) string {
 	t.Helper()
+	return initWasmHomeWith(t, nil, funded...)
+}
+
+// initWasmHomeWith is initWasmHome with the test config changed by mod (if set).
+func initWasmHomeWith(t *testing.T, mod func(*node.Config), funded ...wasm.Address) string {
+	t.Helper()
 	home := t.TempDir()
 	cfg := node.DefaultConfig()
 	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
@@ -37,6 +43,9 @@ func initWasmHome(t *testing.T, funded ...wasm.Address) string {
 	cfg.BlockInterval = 100 * time.Millisecond
 	cfg.Workers = 2
 	cfg.PrometheusAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	if mod != nil {
+		mod(&cfg)
+	}
 	g := node.DefaultWasmGenesis(wasmChainID)
 	for _, a := range funded {
 		g.Alloc[common.Address(a)] = node.GenesisAlloc{Balance: (*hexutil.Big)(new(big.Int).Lsh(big.NewInt(1), 80))}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/bits"
 	"runtime"
 	"sort"
@@ -25,6 +26,13 @@ type BlockInfo struct {
 type Block struct {
 	BlockInfo
 	Txs [][]byte
+	// Senders is an optional hint: nil, or one entry per transaction. A non-zero
+	// entry is taken as the sender of that transaction instead of recovering it from
+	// the signature; a zero entry is recovered as without the hint. The caller must
+	// only put senders it recovered from exactly these bytes (e.g. a cache keyed by
+	// the hash of the whole encoded transaction, filled by Tx.Sender): a wrong entry
+	// would execute the transaction as that sender.
+	Senders []Address
 }
 
 // Receipt is the outcome of one transaction. Everything but Err is consensus data
@@ -71,11 +79,14 @@ type blockVM struct {
 }
 
 // ExecuteBlock decodes the block's transactions and recovers their senders (on
-// cfg.Workers goroutines), then executes them on spn/exec. The error is non-nil only if
+// cfg.Workers goroutines; see Block.Senders for a hint), then executes them on spn/exec. The error is non-nil only if
 // the block could not be executed (ctx cancelled, storage failure); a bad transaction
 // gets a StatusInvalidTx receipt and changes nothing.
 func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, cfg exec.Config) (*BlockResult, error) {
 	start := time.Now()
+	if b.Senders != nil && len(b.Senders) != len(b.Txs) {
+		return nil, fmt.Errorf("wasm: block hint has %d senders for %d transactions", len(b.Senders), len(b.Txs))
+	}
 	vm := &blockVM{e: e, ctx: ctx, block: &b.BlockInfo, txs: make([]decodedTx, len(b.Txs))}
 	workers := cfg.Workers
 	if workers <= 0 {
@@ -88,7 +99,12 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 			defer wg.Done()
 			for i := w; i < len(b.Txs); i += workers {
 				d := &vm.txs[i]
-				if d.tx, d.err = DecodeTx(b.Txs[i]); d.err == nil {
+				if d.tx, d.err = DecodeTx(b.Txs[i]); d.err != nil {
+					continue
+				}
+				if b.Senders != nil && b.Senders[i] != (Address{}) {
+					d.sender = b.Senders[i]
+				} else {
 					d.sender, d.err = d.tx.Sender()
 				}
 			}

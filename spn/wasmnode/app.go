@@ -137,7 +137,8 @@ type App struct {
 	// recheck. It survives Commit (the rechecks confirm it).
 	pool map[common.Hash]*pendingTx
 
-	senders senderCache
+	senders      senderCache
+	noSenderHint bool // tests and benchmarks: let the engine recover every sender
 
 	onCommit []func(BlockStats) // called after each commit (registered under mu, called outside)
 	onReject func(code uint32, err error, recheck bool)
@@ -610,10 +611,26 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	var proposer wasm.Address
 	copy(proposer[:], req.ProposerAddress)
 	info := wasm.BlockInfo{Height: uint64(req.Height), Time: uint64(req.Time.Unix()), Beneficiary: proposer}
-	res, err := a.eng.ExecuteBlock(ctx, &wasm.Block{BlockInfo: info, Txs: req.Txs}, stateView{a.st.db}, exec.Config{Workers: a.workers()})
+	// senders: from the cache filled by CheckTx / ProcessProposal, else recovered here
+	// once; handed to the engine as its hint (zero if the tx fails the stateless
+	// checks: the engine then decides on its own)
+	decStart := time.Now()
+	ds := a.decodeAll(req.Txs)
+	blk := &wasm.Block{BlockInfo: info, Txs: req.Txs}
+	if !a.noSenderHint {
+		blk.Senders = make([]wasm.Address, len(ds))
+		for i := range ds {
+			if ds[i].err == nil {
+				blk.Senders[i] = ds[i].sender
+			}
+		}
+	}
+	decoding := time.Since(decStart)
+	res, err := a.eng.ExecuteBlock(ctx, blk, stateView{a.st.db}, exec.Config{Workers: a.workers()})
 	if err != nil {
 		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
 	}
+	res.Timing.Senders += decoding
 	if len(res.Receipts) != len(req.Txs) {
 		return nil, fmt.Errorf("finalize block %d: %d receipts for %d txs", req.Height, len(res.Receipts), len(req.Txs))
 	}
@@ -627,7 +644,6 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	hdr := &storedHeader{Height: info.Height, Time: info.Time, Hash: bytes.Clone(req.Hash), Proposer: proposer,
 		ParentRoot: parent.Root, StateRoot: root, ReceiptsHash: wasm.ReceiptsHash(res.Receipts), GasUsed: res.GasUsed,
 		TxHashes: make([]common.Hash, len(req.Txs))}
-	ds := a.decodeAll(req.Txs) // senders: cached since CheckTx / ProcessProposal (sender is zero if invalid)
 	txs := make([]storedTx, len(req.Txs))
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
@@ -742,9 +758,11 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	return &abci.ResponseCommit{}, nil
 }
 
-// senderCache remembers recovered senders by tx hash so a transaction's signature
-// is verified once across CheckTx, PrepareProposal, ProcessProposal and the store
-// (the engine recovers again on its own). It is bounded and not consensus data.
+// senderCache remembers recovered senders by tx hash (sha256 of the whole encoded
+// transaction, signature included) so a transaction's signature is verified once
+// across CheckTx, PrepareProposal, ProcessProposal, FinalizeBlock (the engine's
+// wasm.Block.Senders hint) and the store. An entry only ever comes from Tx.Sender on
+// the decoded bytes of that hash. It is bounded and not consensus data.
 type senderCache struct {
 	mu sync.Mutex
 	m  map[common.Hash]wasm.Address

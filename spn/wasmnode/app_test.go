@@ -59,7 +59,7 @@ func (a *accounts) tx(i int, tx wasm.Tx) []byte {
 	return tx.Encode()
 }
 
-func openApp(t *testing.T, dir string, g *Genesis, workers int) *App {
+func openApp(t testing.TB, dir string, g *Genesis, workers int) *App {
 	t.Helper()
 	a, err := Open(dir, g, Config{Workers: workers})
 	if err != nil {
@@ -70,7 +70,7 @@ func openApp(t *testing.T, dir string, g *Genesis, workers int) *App {
 
 var genesisTime = time.Unix(1_800_000_000, 0)
 
-func finalize(t *testing.T, a *App, height int64, txs [][]byte) *abci.ResponseFinalizeBlock {
+func finalize(t testing.TB, a *App, height int64, txs [][]byte) *abci.ResponseFinalizeBlock {
 	t.Helper()
 	res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: height, Txs: txs,
 		Time: genesisTime.Add(time.Duration(height) * time.Second), ProposerAddress: bytes.Repeat([]byte{0xbe}, 20),
@@ -81,7 +81,7 @@ func finalize(t *testing.T, a *App, height int64, txs [][]byte) *abci.ResponseFi
 	return res
 }
 
-func commit(t *testing.T, a *App) {
+func commit(t testing.TB, a *App) {
 	t.Helper()
 	if _, err := a.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		t.Fatal(err)
