@@ -406,14 +406,31 @@ func cometMetrics(ic *cmtcfg.InstrumentationConfig) nm.MetricsProvider {
 		defer cometMetricsMu.Unlock()
 		m, ok := cometMetricsFor[chainID]
 		if !ok {
-			if len(cometMetricsFor) > 0 {
-				return cs.NopMetrics(), p2p.NopMetrics(), mempl.NopMetrics(), sm.NopMetrics(), proxy.NopMetrics(), blocksync.NopMetrics(), statesync.NopMetrics()
+			m = nopCometMetrics()
+			if len(cometMetricsFor) == 0 {
+				m = registerCometMetrics(def, chainID)
 			}
-			m.cs, m.p2p, m.mp, m.sm, m.px, m.bs, m.ss = def(chainID)
 			cometMetricsFor[chainID] = m
 		}
 		return m.cs, m.p2p, m.mp, m.sm, m.px, m.bs, m.ss
 	}
+}
+
+func nopCometMetrics() cometMetricsSet {
+	return cometMetricsSet{cs.NopMetrics(), p2p.NopMetrics(), mempl.NopMetrics(), sm.NopMetrics(), proxy.NopMetrics(), blocksync.NopMetrics(), statesync.NopMetrics()}
+}
+
+// registerCometMetrics creates CometBFT's Prometheus metrics; if another CometBFT node
+// of the process (e.g. a mainnet node in the devnet) registered them already, which
+// makes CometBFT panic, the node gets no CometBFT metrics instead.
+func registerCometMetrics(def nm.MetricsProvider, chainID string) (m cometMetricsSet) {
+	defer func() {
+		if recover() != nil {
+			m = nopCometMetrics()
+		}
+	}()
+	m.cs, m.p2p, m.mp, m.sm, m.px, m.bs, m.ss = def(chainID)
+	return m
 }
 
 // waitAddrBook waits (at most a second) until CometBFT's address book, which its
