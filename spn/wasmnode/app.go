@@ -138,6 +138,7 @@ type App struct {
 	pool map[common.Hash]*pendingTx
 
 	senders      senderCache
+	feed         feed // wasm_subscribe subscribers
 	noSenderHint bool // tests and benchmarks: let the engine recover every sender
 
 	onCommit []func(BlockStats) // called after each commit (registered under mu, called outside)
@@ -755,6 +756,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	for _, f := range subs {
 		f(p.stats)
 	}
+	a.publish(p)
 	return &abci.ResponseCommit{}, nil
 }
 

@@ -15,16 +15,17 @@ import (
 
 // BenchmarkFinalizeTransfers finalizes one block of 1,000 AssemblyScript token
 // transfers from distinct senders (2 workers, the same parent state each time; no
-// commit). Cases:
+// commit), each iteration once as before the hint (baseline "recover": the engine
+// recovers every sender) and once with it ("hint": the app hands its senders to the
+// engine, wasm.Block.Senders):
 //
-//	recover       baseline (the app before the sender hint): the engine recovers every
-//	              sender; the app's senders come from the cache CheckTx filled
-//	hint          the app hands the cached senders to the engine (wasm.Block.Senders)
-//	recover-cold  baseline with an empty cache (a block this node never checked):
-//	              two recoveries per tx, the engine's and the app's
-//	hint-cold     empty cache with the hint: the app recovers once, the engine none
+//	warm  the senders are in the app's cache (CheckTx saw the txs): recover does one
+//	      recovery per tx (the engine's), hint none
+//	cold  empty cache (a block this node never checked): recover does two (the
+//	      engine's and the app's), hint one (the app's)
 //
-// ns/op is the whole FinalizeBlock; senders-µs/tx the decoding and recovery phase.
+// Metrics: ms per FinalizeBlock of each mode, of its sender phase (decoding and
+// recovery, app and engine), and the ratio hint/recover.
 func BenchmarkFinalizeTransfers(b *testing.B) {
 	const n = 1000
 	acc := newAccounts(n + 1)
@@ -62,30 +63,50 @@ func BenchmarkFinalizeTransfers(b *testing.B) {
 		to := acc.addrs[(i+1)%n]
 		txs = append(txs, acc.tx(i, wasm.Tx{Kind: wasm.TxCall, To: token, Data: wasmtest.TokenTransfer(to, uint64(1+i)), GasLimit: 300_000}))
 	}
-	for _, c := range []struct {
-		name       string
-		hint, warm bool
-	}{{"recover", false, true}, {"hint", true, true}, {"recover-cold", false, false}, {"hint-cold", true, false}} {
-		b.Run(c.name, func(b *testing.B) {
-			a.noSenderHint = !c.hint
-			var senders time.Duration
-			if c.warm {
+	finalize := func(hint, warm bool) (total, senders time.Duration) {
+		a.noSenderHint = !hint
+		if !warm {
+			a.senders = senderCache{}
+		}
+		start := time.Now()
+		res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 4, Txs: txs, Time: genesisTime.Add(4 * time.Second)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total = time.Since(start)
+		if res.TxResults[n-1].Code != CodeOK {
+			b.Fatalf("tx: %s", res.TxResults[n-1].Log)
+		}
+		return total, a.pending.stats.Timing.Senders
+	}
+	// each iteration finalizes the block once without and once with the hint (order
+	// alternating), so that a shared machine's load hits both alike
+	for _, warm := range []bool{true, false} {
+		name := "warm"
+		if !warm {
+			name = "cold"
+		}
+		b.Run(name, func(b *testing.B) {
+			if warm {
 				a.decodeAll(txs) // what CheckTx leaves in the cache
 			}
+			var tot, snd [2]time.Duration // [recover, hint]
+			i := 0
 			for b.Loop() {
-				if !c.warm {
-					a.senders = senderCache{}
+				for k := range 2 {
+					mode := (i + k) % 2
+					t, s := finalize(mode == 1, warm)
+					tot[mode] += t
+					snd[mode] += s
 				}
-				res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 4, Txs: txs, Time: genesisTime.Add(4 * time.Second)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if res.TxResults[n-1].Code != CodeOK {
-					b.Fatalf("tx: %s", res.TxResults[n-1].Log)
-				}
-				senders += a.pending.stats.Timing.Senders
+				i++
 			}
-			b.ReportMetric(float64(senders.Microseconds())/float64(b.N*n), "senders-µs/tx")
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+			b.ReportMetric(ms(tot[0]), "recover-ms/block")
+			b.ReportMetric(ms(tot[1]), "hint-ms/block")
+			b.ReportMetric(ms(snd[0]), "recover-senders-ms")
+			b.ReportMetric(ms(snd[1]), "hint-senders-ms")
+			b.ReportMetric(float64(tot[1])/float64(tot[0]), "hint/recover")
 		})
 	}
 	a.noSenderHint = false

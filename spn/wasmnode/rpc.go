@@ -29,7 +29,8 @@ type Broadcaster interface {
 	BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error)
 }
 
-// NewRPCServer returns the JSON-RPC handler (HTTP) of the wasm namespace of app;
+// NewRPCServer returns the JSON-RPC handler of the wasm namespace of app: HTTP, and
+// WebSocket (with wasm_subscribe) for upgrade requests on the same address;
 // transactions go to CometBFT through bc.
 func NewRPCServer(app *App, bc Broadcaster) (http.Handler, error) {
 	srv := rpc.NewServer()
@@ -37,7 +38,20 @@ func NewRPCServer(app *App, bc Broadcaster) (http.Handler, error) {
 	if err := srv.RegisterName(Namespace, &API{app: app, bc: bc}); err != nil {
 		return nil, err
 	}
-	return srv, nil
+	ws := srv.WebsocketHandler([]string{"*"})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}), nil
+}
+
+// isWebsocket reports whether r asks for a WebSocket upgrade.
+func isWebsocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
 }
 
 // Limits of the API.

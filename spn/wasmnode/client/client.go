@@ -32,7 +32,8 @@ type Client struct {
 	rpc *rpc.Client
 }
 
-// Dial connects to a node's JSON-RPC URL (http://host:port).
+// Dial connects to a node's JSON-RPC URL (http://host:port; ws://host:port for
+// subscriptions).
 func Dial(ctx context.Context, url string) (*Client, error) {
 	c, err := rpc.DialContext(ctx, url)
 	if err != nil {
@@ -140,6 +141,19 @@ func (c *Client) WaitTx(ctx context.Context, hash common.Hash) (*wasmnode.TxResu
 		case <-t.C:
 		}
 	}
+}
+
+// SubscribeBlocks sends each block the node commits to ch (wasm_subscribe
+// "newBlocks"; the client must be dialed with a ws:// URL). Unsubscribe, or read
+// Err, to end it.
+func (c *Client) SubscribeBlocks(ctx context.Context, ch chan<- *wasmnode.Block) (*rpc.ClientSubscription, error) {
+	return c.rpc.Subscribe(ctx, wasmnode.Namespace, ch, "newBlocks")
+}
+
+// SubscribeEvents sends to ch the events of committed transactions that match f's
+// contract and topic (wasm_subscribe "events"; ws:// URL).
+func (c *Client) SubscribeEvents(ctx context.Context, f wasmnode.EventFilter, ch chan<- wasmnode.Event) (*rpc.ClientSubscription, error) {
+	return c.rpc.Subscribe(ctx, wasmnode.Namespace, ch, "events", f)
 }
 
 // RevertError is a query that reverted, with the contract's revert data.
