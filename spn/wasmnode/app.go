@@ -134,7 +134,9 @@ type App struct {
 	uploads map[[32]byte]int
 	// pool is the accepted transactions by hash (wasm_getTx "pending"): bounded;
 	// an entry leaves when its transaction is committed or replaced or fails a
-	// recheck. It survives Commit (the rechecks confirm it).
+	// recheck. It survives Commit (the rechecks confirm it); one that no recheck
+	// confirmed after the previous commit (no longer in CometBFT's mempool) leaves
+	// at the next.
 	pool map[common.Hash]*pendingTx
 
 	senders      senderCache
@@ -238,6 +240,7 @@ type pendingTx struct {
 	price  uint64
 	cost   exec.U256 // gas limit × gas price + value
 	upload [32]byte  // code hash of an upload (zero otherwise)
+	height uint64    // the committed height when it was (re)checked
 }
 
 // MaxPoolIndex bounds the hash index of pending transactions (wasm_getTx).
@@ -469,7 +472,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (*decoded, error) {
 	if !ok || total.Cmp(cost) < 0 || bal.Cmp(total) < 0 {
 		return fail(CodeFunds, fmt.Errorf("%w: address %s, have %v, want %v", ErrFunds, common.Address(d.sender), bal, total))
 	}
-	p := &pendingTx{raw: raw, hash: TxHash(raw), from: d.sender, price: tx.GasPrice, cost: cost}
+	p := &pendingTx{raw: raw, hash: TxHash(raw), from: d.sender, price: tx.GasPrice, cost: cost, height: a.head.Height}
 	if old != nil {
 		a.dropPending(old)
 	} else {
@@ -481,7 +484,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (*decoded, error) {
 		p.upload = upload
 		a.uploads[upload]++
 	}
-	if len(a.pool) < MaxPoolIndex {
+	if _, ok := a.pool[p.hash]; ok || len(a.pool) < MaxPoolIndex {
 		a.pool[p.hash] = p
 	}
 	return &d, nil
@@ -749,6 +752,11 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.resetMempool()
 	for _, h := range p.header.TxHashes {
 		delete(a.pool, h)
+	}
+	for h, tx := range a.pool {
+		if tx.height+1 < p.head.Height { // not rechecked after the previous commit
+			delete(a.pool, h)
+		}
 	}
 	subs := a.onCommit
 	a.mu.Unlock()

@@ -493,6 +493,18 @@ func TestReplacement(t *testing.T) {
 	if r := check(c1, true); r.Code != CodeOK || status(c1) != "pending" {
 		t.Fatalf("recheck of c1 %+v", r)
 	}
+	// c1 leaves CometBFT's mempool unseen by the app (no recheck after block 4): it
+	// is forgotten at block 5
+	finalize(t, a, 4, nil)
+	commit(t, a)
+	if status(c1) != "pending" {
+		t.Fatal("c1 forgotten at block 4")
+	}
+	finalize(t, a, 5, nil)
+	commit(t, a)
+	if status(c1) != "unknown" {
+		t.Fatal("c1 still pending without a recheck")
+	}
 	if outbids(1<<63, 1<<63) || !outbids(11, 10) || outbids(10, 10) || !outbids(2, 1) || outbids(109, 100) || !outbids(110, 100) {
 		t.Fatal("outbids")
 	}
