@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -151,6 +152,9 @@ func NewApp(gen *Genesis, db state.Database, kv ethdb.KeyValueStore, opts evm.Op
 			return nil, fmt.Errorf("open: head block %d: %w", h.Height, err)
 		}
 		a.head, a.last = h, b.Header
+	}
+	if crashAt.after > 0 {
+		crashAt.height = a.head.Height + crashAt.after
 	}
 	return a, nil
 }
@@ -710,17 +714,32 @@ func pragueFields(h *types.Header) {
 	}
 }
 
-// crashAt is the crash point of a crash test: SPND_CRASH_AT=<point>@<height> makes
-// the process kill itself (SIGKILL) at that point of the Commit of that height:
-// "persist" (state trie flushed, block not written), "write" (block written, not
-// synced) or "sync" (durable, before CometBFT records the block as committed).
-var crashAt = os.Getenv("SPND_CRASH_AT")
+// crashAt is the crash point of a crash test: SPND_CRASH_AT=<point>@+<n> makes the
+// process kill itself (SIGKILL) at that point of the Commit of the n-th block after
+// the one it started at: "persist" (state trie flushed, block not written), "write"
+// (block written, not synced) or "sync" (durable, before CometBFT records the block
+// as committed).
+var crashAt struct {
+	point  string
+	after  uint64 // n
+	height uint64 // the height to crash at, once the app knows its head
+}
+
+func init() {
+	if v := os.Getenv("SPND_CRASH_AT"); v != "" {
+		point, n, ok := strings.Cut(v, "@+")
+		if after, err := strconv.ParseUint(n, 10, 64); ok && err == nil && after > 0 {
+			crashAt.point, crashAt.after = point, after
+		}
+	}
+}
 
 func crashPoint(point string, height uint64) {
-	if crashAt != "" && crashAt == point+"@"+strconv.FormatUint(height, 10) {
-		if p, err := os.FindProcess(os.Getpid()); err == nil {
-			_ = p.Kill()
-			select {} // until the signal lands
-		}
+	if crashAt.point != point || crashAt.height != height {
+		return
+	}
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		_ = p.Kill()
+		select {} // until the signal lands
 	}
 }

@@ -330,9 +330,7 @@ func TestCrashRecovery(t *testing.T) {
 		if life > 0 {
 			var env []string
 			if point != "" {
-				rec.mu.Lock()
-				env = append(env, fmt.Sprintf("SPND_CRASH_AT=%s@%d", point, rec.top+20))
-				rec.mu.Unlock()
+				env = append(env, fmt.Sprintf("SPND_CRASH_AT=%s@+%d", point, 15+rng.Intn(10)))
 			}
 			p = startSpnd(t, bin, home, life, env...)
 			if life < lives && point == "" && rng.Intn(4) == 0 {
@@ -379,6 +377,7 @@ func TestCrashRecovery(t *testing.T) {
 			break
 		}
 		stop := make(chan struct{})
+		var pollErr atomic.Value
 		var wg sync.WaitGroup
 		wg.Add(2)
 		go func() { defer wg.Done(); sender(ctx, c, keys, recipients, stop, &sent) }()
@@ -390,7 +389,9 @@ func TestCrashRecovery(t *testing.T) {
 					return
 				case <-time.After(30 * time.Millisecond):
 				}
-				_ = rec.poll(ctx, c) // fails once the node is killed
+				if err := rec.poll(ctx, c); err != nil { // fails once the node is killed
+					pollErr.Store(err.Error())
+				}
 			}
 		}()
 		if point == "" {
@@ -402,12 +403,17 @@ func TestCrashRecovery(t *testing.T) {
 				crashPoints++
 			case <-time.After(60 * time.Second):
 				p.kill()
-				t.Fatalf("life %d: no crash at %s\n%s", life, point, p.tail())
+				t.Fatalf("life %d: no crash at %s (recorded up to %d; last poll error %v)\n%s", life, point, rec.top, pollErr.Load(), p.tail())
 			}
 		}
 		close(stop)
 		wg.Wait()
 		c.Close()
+		rec.mu.Lock()
+		if rec.top == top {
+			t.Logf("life %d: no new block recorded (last poll error %v)", life, pollErr.Load())
+		}
+		rec.mu.Unlock()
 	}
 
 	// The chain continues after the last restart.
