@@ -129,9 +129,10 @@ async function withEthers(artifact) {
   assert.equal(await token.balanceOf(wallet.address), SUPPLY, "deployer balance");
 
   // Three transfers sent back to back (nonces n, n+1, n+2), then their
-  // receipts. The nonces are counted locally (ethers' NonceManager), as
-  // wallets sending bursts do: spnd's "pending" count can lag right after a
-  // block commits.
+  // receipts. The nonces are counted locally (ethers' NonceManager): ethers v6
+  // caches identical requests for 250 ms, so a plain Wallet asking
+  // eth_getTransactionCount("pending") twice in a row gets the first answer
+  // again and reuses the nonce (spnd's pending count is right at once).
   const to = [1, 2, 3].map(() => ethers.Wallet.createRandom().address);
   const amounts = [100n, 2_000n, 30_000n];
   const burst = token.connect(new ethers.NonceManager(wallet));
