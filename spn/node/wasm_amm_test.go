@@ -4,6 +4,11 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,17 +27,31 @@ import (
 // second account and checks the output against the constant-product formula, the
 // reserves, the token balances, the Swap event (by tx and by contract filter), and a
 // swap refused for slippage (estimation, query and a committed revert).
-//
-// Go-SDK contracts (~1.8 MiB modules) are not deployed here: the node's CometBFT
-// mempool limit (MaxTxBytes, spn/node) is 128 KiB for every VM.
-func TestWasmSPNAMM(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+func TestWasmSPNAMM(t *testing.T) { testWasmAMM(t, "as") }
+
+// TestWasmSPNAMMGo is TestWasmSPNAMM with the Go-SDK token and AMM (~1.8 MiB
+// modules). spn/node sets CometBFT's Mempool.MaxTxBytes to 128 KiB for every VM, so
+// the test raises max_tx_bytes in the home's config.toml, as an operator would, to
+// fit the largest transaction (wasm.MaxTxData + 200 bytes).
+func TestWasmSPNAMMGo(t *testing.T) { testWasmAMM(t, "go") }
+
+func testWasmAMM(t *testing.T, sdk string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	devKey, bobKey := wasmKey(11), wasmKey(12)
 	dev, _ := wasm.AddressOf(devKey)
 	bob, _ := wasm.AddressOf(bobKey)
-	n, c := startWasm(t, initWasmHome(t, dev, bob))
+	home := initWasmHome(t, dev, bob)
+	tokenCode, ammCode := wasmContract(t, sdk+"_token"), wasmContract(t, sdk+"_amm")
+	if sdk == "go" {
+		raiseMaxTxBytes(t, home, wasm.MaxTxData+200)
+	}
+	n, c := startWasm(t, home)
 	defer func() { n.Stop() }()
+	if limit := n.Comet.Config().Mempool.MaxTxBytes; limit < len(tokenCode)+1024 || limit < len(ammCode)+1024 {
+		t.Fatalf("the node's mempool takes transactions of at most %d bytes; the %s modules have %d and %d",
+			limit, sdk, len(tokenCode), len(ammCode))
+	}
 	s, err := client.NewSigner(ctx, c, devKey)
 	if err != nil {
 		t.Fatal(err)
@@ -68,14 +87,14 @@ func TestWasmSPNAMM(t *testing.T) {
 		return b
 	}
 
-	tup := wasmOK(t, "upload token")(s.Upload(ctx, wasmContract(t, "as_token")))
+	tup := wasmOK(t, "upload token")(s.Upload(ctx, tokenCode))
 	var tokens [2]wasm.Address
 	for i := range tokens {
 		in := wasmOK(t, "instantiate token")(s.Instantiate(ctx, *tup.CodeHash, wasmU64(1<<40), exec.U256{}))
 		tokens[i] = wasm.Address(*in.Contract)
 	}
 	ta, tb := tokens[0], tokens[1]
-	aup := wasmOK(t, "upload amm")(s.Upload(ctx, wasmContract(t, "as_amm")))
+	aup := wasmOK(t, "upload amm")(s.Upload(ctx, ammCode))
 	ain := wasmOK(t, "instantiate amm")(s.Instantiate(ctx, *aup.CodeHash, cat(ta[:], tb[:]), exec.U256{}))
 	pool := wasm.Address(*ain.Contract)
 	if _, err := s.Instantiate(ctx, *aup.CodeHash, ta[:], exec.U256{}); err == nil || !strings.Contains(err.Error(), "want two token addresses") {
@@ -141,5 +160,27 @@ func TestWasmSPNAMM(t *testing.T) {
 	}
 	if res2, _ := c.Query(ctx, pool, []byte{3}); string(res2) != string(res) || balanceOf(ta, bob) != 50_000-in {
 		t.Fatal("a reverted swap changed the pool")
+	}
+}
+
+// raiseMaxTxBytes sets mempool.max_tx_bytes in home's config.toml to at least limit.
+func raiseMaxTxBytes(t *testing.T, home string, limit int) {
+	t.Helper()
+	path := filepath.Join(home, "config", "config.toml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^max_tx_bytes = (\d+)$`)
+	m := re.FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("%s: no max_tx_bytes", path)
+	}
+	if cur, _ := strconv.Atoi(string(m[1])); cur >= limit {
+		return
+	}
+	b = re.ReplaceAll(b, []byte(fmt.Sprintf("max_tx_bytes = %d", limit)))
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
