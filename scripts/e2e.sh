@@ -107,6 +107,11 @@ for c in "${SPN_NAMES[@]}"; do
   H2="$(comet_height "$(json_field "$INFO" comet_rpc)")" || fail "$c CometBFT RPC not answering"
   [[ "$H2" -gt "$H1" ]] || fail "$c not producing blocks ($H1 -> $H2)"
   echo "$c: SPN #$(json_field "$REC" spn.id) $REG ACTIVE, chain $(json_field "$INFO" chain_id) at height $H2, RPC $(json_field "$INFO" rpc)"
+  if [[ "$c" == "spn-wasm" ]]; then
+    BAL="$(./build/spnd query wasm balance "$(json_field "$INFO" dev_address)" --node "$(json_field "$INFO" rpc)")" || fail "spnd query wasm balance failed"
+    [[ "$(json_field "$BAL" balance)" =~ ^[1-9][0-9]*$ ]] || fail "Wasm SPN dev account not funded: $BAL"
+    echo "$c: dev account $(json_field "$INFO" dev_address) holds $(json_field "$BAL" balance) (spnd query wasm balance)"
+  fi
 done
 SPNS_BEFORE="$(spn_count)"
 
