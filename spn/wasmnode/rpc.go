@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,10 +49,17 @@ func NewRPCServer(app *App, bc Broadcaster) (http.Handler, error) {
 	}), nil
 }
 
-// isWebsocket reports whether r asks for a WebSocket upgrade.
+// isWebsocket reports whether r asks for a WebSocket upgrade: "Upgrade: websocket"
+// and an "upgrade" token in a Connection header.
 func isWebsocket(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
-		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return false
+	}
+	return slices.ContainsFunc(r.Header.Values("Connection"), func(v string) bool {
+		return slices.ContainsFunc(strings.Split(v, ","), func(tok string) bool {
+			return strings.EqualFold(strings.TrimSpace(tok), "upgrade")
+		})
+	})
 }
 
 // Limits of the API.
