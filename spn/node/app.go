@@ -89,6 +89,7 @@ type App struct {
 
 	logger  cmtlog.Logger
 	metrics *Metrics
+	senders senderCache
 
 	// onCommit are called, in order, after each block is committed (outside mu).
 	onCommit []func(*Block)
@@ -233,11 +234,49 @@ func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, 
 	if tx.Gas() > a.gen.BlockGasLimit {
 		return nil, common.Address{}, CodeInvalid, ErrGasLimit
 	}
+	h := tx.Hash()
+	if from, ok := a.senders.get(h); ok {
+		return tx, from, CodeOK, nil
+	}
 	from, err := types.Sender(a.signer, tx)
 	if err != nil {
 		return nil, common.Address{}, CodeInvalid, fmt.Errorf("invalid sender: %w", err)
 	}
+	a.senders.put(h, from)
 	return tx, from, CodeOK, nil
+}
+
+// senderCacheSize bounds each of the two generations of the sender cache.
+const senderCacheSize = 1 << 14
+
+// senderCache remembers the senders of recently decoded transactions by transaction
+// hash, so a transaction's signature is recovered once by CheckTx and not again by
+// PrepareProposal, ProcessProposal and FinalizeBlock (the engine recovers it once
+// more, in parallel). The hash covers the signature, and the sender is a function of
+// the signed transaction and the chain's signer: the cache cannot change a result.
+// Two generations: when the current one is full it becomes the previous one.
+type senderCache struct {
+	mu        sync.Mutex
+	cur, prev map[common.Hash]common.Address
+}
+
+func (c *senderCache) get(h common.Hash) (common.Address, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a, ok := c.cur[h]; ok {
+		return a, true
+	}
+	a, ok := c.prev[h]
+	return a, ok
+}
+
+func (c *senderCache) put(h common.Hash, a common.Address) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil || len(c.cur) >= senderCacheSize {
+		c.prev, c.cur = c.cur, make(map[common.Hash]common.Address, 1024)
+	}
+	c.cur[h] = a
 }
 
 // baseFeeAfter returns the base fee of the block after parent: the genesis base fee
