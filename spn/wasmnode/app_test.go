@@ -509,3 +509,63 @@ func TestReplacement(t *testing.T) {
 		t.Fatal("outbids")
 	}
 }
+
+// TestProposalBestPerNonce builds mempools of several senders with up to three
+// variants per nonce (random gas prices, ties included) in random orders: whatever
+// the order (which decides only the order of senders), each sender's transactions
+// are the best of each nonce (highest price, ties: the lowest hash), once, without
+// gaps.
+func TestProposalBestPerNonce(t *testing.T) {
+	acc := newAccounts(3)
+	a := openApp(t, t.TempDir(), acc.genesis(), 2)
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.InitChain(ctx, &abci.RequestInitChain{Time: genesisTime}); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var mempool [][]byte
+	best := map[slot][]byte{}
+	for i := range acc.addrs {
+		for nonce := uint64(0); nonce < 4; nonce++ {
+			for v := 0; v < 1+rng.IntN(3); v++ {
+				raw := acc.signed(i, nonce, uint64(1+rng.IntN(3)), wasm.Tx{Kind: wasm.TxTransfer, To: acc.addrs[0], Value: exec.U256From64(uint64(v))})
+				mempool = append(mempool, raw)
+				k := slot{acc.addrs[i], nonce}
+				if b := best[k]; b == nil || better(raw, b) {
+					best[k] = raw
+				}
+			}
+		}
+	}
+	for round := 0; round < 20; round++ {
+		rng.Shuffle(len(mempool), func(i, j int) { mempool[i], mempool[j] = mempool[j], mempool[i] })
+		p, err := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{Txs: mempool, MaxTxBytes: 1 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := map[wasm.Address]uint64{}
+		for _, raw := range p.Txs {
+			tx, _ := wasm.DecodeTx(raw)
+			from, _ := tx.Sender()
+			if tx.Nonce != next[from] || !bytes.Equal(raw, best[slot{from, tx.Nonce}]) {
+				t.Fatalf("round %d: tx of %x nonce %d (next %d) is not the best", round, from, tx.Nonce, next[from])
+			}
+			next[from]++
+		}
+		if len(p.Txs) != len(best) {
+			t.Fatalf("round %d: %d txs, want %d", round, len(p.Txs), len(best))
+		}
+	}
+}
+
+// better: higher gas price, then lower hash.
+func better(x, y []byte) bool {
+	tx, _ := wasm.DecodeTx(x)
+	ty, _ := wasm.DecodeTx(y)
+	if tx.GasPrice != ty.GasPrice {
+		return tx.GasPrice > ty.GasPrice
+	}
+	hx, hy := TxHash(x), TxHash(y)
+	return bytes.Compare(hx[:], hy[:]) < 0
+}
