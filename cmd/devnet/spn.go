@@ -205,7 +205,7 @@ func (s *spnNode) writeInfo() error {
 	return os.WriteFile(s.infoFile(), bz, 0o600)
 }
 
-// printDevKey prints the SPNs' development key, once for all SPNs.
+// printSPNDevKey prints the SPNs' development key, once for all SPNs.
 func printSPNDevKey(infoFiles []string) {
 	key := spnDevKey()
 	fmt.Println()
