@@ -400,7 +400,6 @@ func (mv *mvMemory) convertWritesToEstimates(tx int) {
 	}
 }
 
-
 // splitSortMinTxs is the block size from which the final sort is split over
 // goroutines: below it, waking a goroutine costs more than the sort.
 const splitSortMinTxs = 512

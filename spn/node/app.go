@@ -681,11 +681,11 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 
 // getHash answers BLOCKHASH from the store.
 func (a *App) getHash(n uint64) common.Hash {
-	b, err := a.st.block(n)
+	h, err := a.st.header(n) // the header record, not the whole block with its receipts
 	if err != nil {
 		return common.Hash{}
 	}
-	return b.Hash
+	return h.Hash()
 }
 
 // Commit persists the finalized block: the state trie (evm.Persist), then the block,

@@ -31,6 +31,8 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/farolnet/farol/spn/evm"
+	"github.com/farolnet/farol/spn/jsonrpc"
+	"github.com/farolnet/farol/spn/wasm"
 )
 
 // Config is spnd's node configuration (home/config/spnd.json). CometBFT's own
@@ -76,6 +78,7 @@ func Init(home string, o InitOptions) error {
 		return err
 	}
 	cfg := cometDefaults(home)
+	cfg.Mempool.MaxTxBytes = maxTxBytes(o.Genesis.VM)
 	applyConfig(cfg, o.Config, nil)
 	if _, err := os.Stat(cfg.GenesisFile()); err == nil {
 		return fmt.Errorf("init: %s exists", cfg.GenesisFile())
@@ -159,6 +162,16 @@ func loadConfig(home string) (Config, map[string]bool, error) {
 	return c, set, nil
 }
 
+// maxTxBytes is the default CometBFT mempool limit of one transaction on an SPN of vm:
+// go-ethereum's txpool limit on an EVM SPN; the largest Wasm transaction (an upload of
+// wasm.MaxTxData bytes plus its other fields) on a Wasm SPN.
+func maxTxBytes(vm string) int {
+	if vm == VMWasm {
+		return wasm.MaxTxData + 1024
+	}
+	return MaxTxSize
+}
+
 // cometDefaults is the CometBFT configuration of a home without config.toml:
 // CometBFT's defaults with spnd's changes.
 func cometDefaults(home string) *cmtcfg.Config {
@@ -227,6 +240,7 @@ type Node struct {
 	EthAddr string // listening address of the JSON-RPC server (HTTP; Ethereum JSON-RPC on an EVM SPN)
 
 	backend *backend
+	rpc     *jsonrpc.Handler
 	http    *http.Server
 	dbs     []dbm.DB // CometBFT databases: Node.Stop leaves the tx indexer's open
 
@@ -238,7 +252,7 @@ type Node struct {
 // served on the node's RPC address, and what to close on Stop.
 type backend struct {
 	app     abci.Application
-	handler func(bc Broadcaster) (http.Handler, error)
+	handler func(bc Broadcaster) (*jsonrpc.Handler, error)
 	close   func() error
 }
 
@@ -258,12 +272,12 @@ func openEVM(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) 
 	n.App = app
 	return &backend{
 		app: app,
-		handler: func(bc Broadcaster) (http.Handler, error) {
+		handler: func(bc Broadcaster) (*jsonrpc.Handler, error) {
 			srv, err := NewRPCServer(app, bc)
 			if err != nil {
 				return nil, err
 			}
-			return newEthHandler(srv), nil
+			return jsonrpc.NewHandler(srv), nil
 		},
 		close: disk.Close,
 	}, nil
@@ -295,6 +309,9 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	gen, err := ParseGenesis(doc.AppState)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := os.Stat(cometConfigFile(home)); err != nil {
+		cfg.Mempool.MaxTxBytes = maxTxBytes(gen.VM) // a home without config.toml: the VM's default
 	}
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
@@ -343,6 +360,7 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("rpc: %w", err)
 	}
 	n.EthAddr = ln.Addr().String()
+	n.rpc = h
 	n.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = n.http.Serve(ln) }()
 	ok = true
@@ -352,6 +370,9 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 // Stop stops the JSON-RPC server and CometBFT and closes the databases.
 func (n *Node) Stop() error {
 	var errs []error
+	if n.rpc != nil {
+		n.rpc.Stop() // closes WebSocket connections, which Shutdown leaves open
+	}
 	if n.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, n.http.Shutdown(ctx))

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -37,35 +35,6 @@ func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
 		}
 	}
 	return srv, nil
-}
-
-// newEthHandler returns the handler of the Ethereum JSON-RPC server: WebSocket
-// upgrade requests go to the server's WebSocket endpoint (subscriptions), every
-// other request to its HTTP endpoint, on the same address.
-func newEthHandler(srv *rpc.Server) http.Handler {
-	ws := srv.WebsocketHandler([]string{"*"})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocket(r) {
-			ws.ServeHTTP(w, r)
-			return
-		}
-		srv.ServeHTTP(w, r)
-	})
-}
-
-// isWebsocket reports whether r asks for a WebSocket upgrade.
-func isWebsocket(r *http.Request) bool {
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		return false
-	}
-	for _, v := range r.Header.Values("Connection") {
-		for _, tok := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Web3API is the web3 namespace.

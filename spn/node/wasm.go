@@ -3,11 +3,11 @@ package node
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"time"
 
 	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/jsonrpc"
 	"github.com/farolnet/farol/spn/wasmnode"
 )
 
@@ -36,8 +36,12 @@ func openWasm(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error)
 	}
 	return &backend{
 		app: app,
-		handler: func(bc Broadcaster) (http.Handler, error) {
-			return wasmnode.NewRPCServer(app, bc)
+		handler: func(bc Broadcaster) (*jsonrpc.Handler, error) {
+			srv, err := wasmnode.NewRPCServer(app, bc)
+			if err != nil {
+				return nil, err
+			}
+			return jsonrpc.NewHandler(srv), nil
 		},
 		close: app.Close,
 	}, nil

@@ -4,11 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,9 +25,8 @@ import (
 func TestWasmSPNAMM(t *testing.T) { testWasmAMM(t, "as") }
 
 // TestWasmSPNAMMGo is TestWasmSPNAMM with the Go-SDK token and AMM (~1.8 MiB
-// modules). spn/node sets CometBFT's Mempool.MaxTxBytes to 128 KiB for every VM, so
-// the test raises max_tx_bytes in the home's config.toml, as an operator would, to
-// fit the largest transaction (wasm.MaxTxData + 200 bytes).
+// modules), which the default mempool limit of a Wasm SPN (spnd init writes
+// max_tx_bytes = wasm.MaxTxData + 1 KiB into config.toml) must admit.
 func TestWasmSPNAMMGo(t *testing.T) { testWasmAMM(t, "go") }
 
 func testWasmAMM(t *testing.T, sdk string) {
@@ -43,9 +37,6 @@ func testWasmAMM(t *testing.T, sdk string) {
 	bob, _ := wasm.AddressOf(bobKey)
 	home := initWasmHome(t, dev, bob)
 	tokenCode, ammCode := wasmContract(t, sdk+"_token"), wasmContract(t, sdk+"_amm")
-	if sdk == "go" {
-		raiseMaxTxBytes(t, home, wasm.MaxTxData+200)
-	}
 	n, c := startWasm(t, home)
 	defer func() { n.Stop() }()
 	if limit := n.Comet.Config().Mempool.MaxTxBytes; limit < len(tokenCode)+1024 || limit < len(ammCode)+1024 {
@@ -160,27 +151,5 @@ func testWasmAMM(t *testing.T, sdk string) {
 	}
 	if res2, _ := c.Query(ctx, pool, []byte{3}); string(res2) != string(res) || balanceOf(ta, bob) != 50_000-in {
 		t.Fatal("a reverted swap changed the pool")
-	}
-}
-
-// raiseMaxTxBytes sets mempool.max_tx_bytes in home's config.toml to at least limit.
-func raiseMaxTxBytes(t *testing.T, home string, limit int) {
-	t.Helper()
-	path := filepath.Join(home, "config", "config.toml")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := regexp.MustCompile(`(?m)^max_tx_bytes = (\d+)$`)
-	m := re.FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("%s: no max_tx_bytes", path)
-	}
-	if cur, _ := strconv.Atoi(string(m[1])); cur >= limit {
-		return
-	}
-	b = re.ReplaceAll(b, []byte(fmt.Sprintf("max_tx_bytes = %d", limit)))
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -30,36 +28,16 @@ type Broadcaster interface {
 	BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error)
 }
 
-// NewRPCServer returns the JSON-RPC handler of the wasm namespace of app: HTTP, and
-// WebSocket (with wasm_subscribe) for upgrade requests on the same address;
-// transactions go to CometBFT through bc.
-func NewRPCServer(app *App, bc Broadcaster) (http.Handler, error) {
+// NewRPCServer returns the JSON-RPC server of the wasm namespace of app (serve it
+// with spn/jsonrpc for HTTP and WebSocket, where wasm_subscribe works); transactions
+// go to CometBFT through bc.
+func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
 	srv := rpc.NewServer()
 	srv.SetHTTPBodyLimit(2*wasm.MaxTxData + 1<<20) // a hex-encoded upload of the largest module
 	if err := srv.RegisterName(Namespace, &API{app: app, bc: bc}); err != nil {
 		return nil, err
 	}
-	ws := srv.WebsocketHandler([]string{"*"})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocket(r) {
-			ws.ServeHTTP(w, r)
-			return
-		}
-		srv.ServeHTTP(w, r)
-	}), nil
-}
-
-// isWebsocket reports whether r asks for a WebSocket upgrade: "Upgrade: websocket"
-// and an "upgrade" token in a Connection header.
-func isWebsocket(r *http.Request) bool {
-	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-		return false
-	}
-	return slices.ContainsFunc(r.Header.Values("Connection"), func(v string) bool {
-		return slices.ContainsFunc(strings.Split(v, ","), func(tok string) bool {
-			return strings.EqualFold(strings.TrimSpace(tok), "upgrade")
-		})
-	})
+	return srv, nil
 }
 
 // Limits of the API.
