@@ -171,37 +171,28 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		index[tx.Hash()] = i
 	}
 
-	// The node, in a temporary home.
-	home, err := os.MkdirTemp("", "farol-bench-spn-")
-	if err != nil {
-		return err
-	}
-	if *keep {
-		progress("node home %s (kept)", home)
-	} else {
-		defer os.RemoveAll(home)
-	}
-	ports, err := freePorts(3)
-	if err != nil {
-		return err
-	}
-	cfg := node.DefaultConfig()
-	cfg.EthRPCAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
-	cfg.CometRPCAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
-	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[2])
-	cfg.BlockInterval = *interval
-	cfg.Workers = *workers
-	cfg.PrometheusAddr = "" // no metrics server: no port to collide with
-	progress("starting a single-operator EVM SPN in %s...", home)
-	if err := node.Init(home, node.InitOptions{ChainID: "bench-spn-1", Genesis: g, Config: cfg}); err != nil {
-		return err
-	}
-	if err := tuneSPNHome(home, *mempool); err != nil {
-		return err
-	}
-	n, err := node.Start(home, cmtlog.NewNopLogger())
-	if err != nil {
-		return err
+	// The node, in a temporary home. The ports are free when chosen; another
+	// process may take one before the node binds it, so start-up is retried.
+	progress("starting a single-operator EVM SPN...")
+	var n *node.Node
+	for attempt := 1; ; attempt++ {
+		home, err := os.MkdirTemp("", "farol-bench-spn-")
+		if err != nil {
+			return err
+		}
+		if n, err = startBenchNode(home, g, *interval, *workers, *mempool); err == nil {
+			if *keep {
+				progress("node home %s (kept)", home)
+			} else {
+				defer os.RemoveAll(home)
+			}
+			break
+		}
+		os.RemoveAll(home)
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return err
+		}
+		progress("start-up: %v; retrying with other ports", err)
 	}
 	defer n.Stop() //nolint:errcheck
 	if n.App == nil {
@@ -405,6 +396,29 @@ func cpuTime() time.Duration {
 // benchReceiver is the fresh receiver of transfer i.
 func benchReceiver(i int) common.Address {
 	return common.BytesToAddress(crypto.Keccak256([]byte(fmt.Sprintf("farol-bench-spn-receiver-%d", i))))
+}
+
+// startBenchNode initializes and starts a single-operator EVM SPN in home on
+// free local ports.
+func startBenchNode(home string, g node.Genesis, interval time.Duration, workers, mempool int) (*node.Node, error) {
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	cfg := node.DefaultConfig()
+	cfg.EthRPCAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
+	cfg.CometRPCAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
+	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[2])
+	cfg.BlockInterval = interval
+	cfg.Workers = workers
+	cfg.PrometheusAddr = "" // no metrics server: no port to collide with
+	if err := node.Init(home, node.InitOptions{ChainID: "bench-spn-1", Genesis: g, Config: cfg}); err != nil {
+		return nil, err
+	}
+	if err := tuneSPNHome(home, mempool); err != nil {
+		return nil, err
+	}
+	return node.Start(home, cmtlog.NewNopLogger())
 }
 
 // tuneSPNHome sets CometBFT's mempool size in the home's config.toml when asked.
