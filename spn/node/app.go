@@ -20,6 +20,7 @@ import (
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/trie"
@@ -89,7 +90,11 @@ type App struct {
 
 	logger  cmtlog.Logger
 	metrics *Metrics
-	senders senderCache
+	txs     txCache // decoded transactions by the hash of their bytes (decodeTx)
+
+	// checkState is CheckTx's read-only view of the state at checkRoot (under mu).
+	checkState *state.StateDB
+	checkRoot  common.Hash
 
 	// onCommit are called, in order, after each block is committed (outside mu).
 	onCommit []func(*Block)
@@ -217,9 +222,17 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 }
 
 // decodeTx decodes and statelessly checks a transaction; it returns the sender.
+// Transactions are remembered by the hash of their bytes (see txCache): a
+// transaction is decoded and its signature recovered once, by the JSON-RPC handler or
+// CheckTx, and PrepareProposal, ProcessProposal and FinalizeBlock get the same object,
+// whose sender go-ethereum caches, so the engine does not recover it again either.
 func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, error) {
 	if len(raw) > MaxTxSize {
 		return nil, common.Address{}, CodeTooLarge, ErrTxSize
+	}
+	key := crypto.Keccak256Hash(raw)
+	if c, ok := a.txs.get(key); ok {
+		return c.tx, c.from, CodeOK, nil
 	}
 	tx := new(types.Transaction)
 	if err := tx.UnmarshalBinary(raw); err != nil {
@@ -234,49 +247,50 @@ func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, 
 	if tx.Gas() > a.gen.BlockGasLimit {
 		return nil, common.Address{}, CodeInvalid, ErrGasLimit
 	}
-	h := tx.Hash()
-	if from, ok := a.senders.get(h); ok {
-		return tx, from, CodeOK, nil
-	}
 	from, err := types.Sender(a.signer, tx)
 	if err != nil {
 		return nil, common.Address{}, CodeInvalid, fmt.Errorf("invalid sender: %w", err)
 	}
-	a.senders.put(h, from)
+	a.txs.put(key, decodedTx{tx: tx, from: from})
 	return tx, from, CodeOK, nil
 }
 
-// senderCacheSize bounds each of the two generations of the sender cache.
-const senderCacheSize = 1 << 14
+// txCacheSize bounds each of the two generations of the transaction cache.
+const txCacheSize = 1 << 14
 
-// senderCache remembers the senders of recently decoded transactions by transaction
-// hash, so a transaction's signature is recovered once by CheckTx and not again by
-// PrepareProposal, ProcessProposal and FinalizeBlock (the engine recovers it once
-// more, in parallel). The hash covers the signature, and the sender is a function of
-// the signed transaction and the chain's signer: the cache cannot change a result.
-// Two generations: when the current one is full it becomes the previous one.
-type senderCache struct {
+// decodedTx is a transaction that passed decodeTx, with its sender.
+type decodedTx struct {
+	tx   *types.Transaction
+	from common.Address
+}
+
+// txCache remembers recently decoded transactions by the keccak256 hash of their
+// bytes. Decoding, the stateless checks and sender recovery are functions of those
+// bytes and the chain's (fixed) rules, so the cache cannot change a result; a
+// transaction object is immutable and safe to share. Two generations: when the
+// current one is full it becomes the previous one.
+type txCache struct {
 	mu        sync.Mutex
-	cur, prev map[common.Hash]common.Address
+	cur, prev map[common.Hash]decodedTx
 }
 
-func (c *senderCache) get(h common.Hash) (common.Address, bool) {
+func (c *txCache) get(h common.Hash) (decodedTx, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if a, ok := c.cur[h]; ok {
-		return a, true
+	if d, ok := c.cur[h]; ok {
+		return d, true
 	}
-	a, ok := c.prev[h]
-	return a, ok
+	d, ok := c.prev[h]
+	return d, ok
 }
 
-func (c *senderCache) put(h common.Hash, a common.Address) {
+func (c *txCache) put(h common.Hash, d decodedTx) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cur == nil || len(c.cur) >= senderCacheSize {
-		c.prev, c.cur = c.cur, make(map[common.Hash]common.Address, 1024)
+	if c.cur == nil || len(c.cur) >= txCacheSize {
+		c.prev, c.cur = c.cur, make(map[common.Hash]decodedTx, 1024)
 	}
-	c.cur[h] = a
+	c.cur[h] = d
 }
 
 // baseFeeAfter returns the base fee of the block after parent: the genesis base fee
@@ -329,7 +343,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	if base := a.baseFeeAfter(a.last); !recheck && tx.GasFeeCap().Cmp(base) < 0 {
 		return nil, CodeInvalid, fmt.Errorf("%w: maxFeePerGas: %v, baseFee: %v", ErrFeeCap, tx.GasFeeCap(), base)
 	}
-	sdb, err := state.New(a.head.Root, a.db)
+	sdb, err := a.checkStateLocked()
 	if err != nil {
 		return nil, CodeInternal, err
 	}
@@ -365,6 +379,21 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 		a.nonces[from] = next + 1
 	}
 	return tx, CodeOK, nil
+}
+
+// checkStateLocked returns the state CheckTx reads nonces and balances from: one
+// StateDB per committed head, so accounts read by earlier checks are not read through
+// the trie again. Only read, and only under a.mu's write lock.
+func (a *App) checkStateLocked() (*state.StateDB, error) {
+	if a.checkState != nil && a.checkRoot == a.head.Root {
+		return a.checkState, nil
+	}
+	sdb, err := state.New(a.head.Root, a.db)
+	if err != nil {
+		return nil, err
+	}
+	a.checkState, a.checkRoot = sdb, a.head.Root
+	return sdb, nil
 }
 
 // bumps tells whether tx raises both the tip and the fee cap of old by PriceBump percent.

@@ -24,6 +24,7 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	sm "github.com/cometbft/cometbft/state"
 	"github.com/cometbft/cometbft/statesync"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -252,6 +253,7 @@ type Node struct {
 // served on the node's RPC address, and what to close on Stop.
 type backend struct {
 	app     abci.Application
+	client  proxy.ClientCreator // how CometBFT calls app (nil: one mutex for all calls)
 	handler func(bc Broadcaster) (*jsonrpc.Handler, error)
 	close   func() error
 }
@@ -272,6 +274,11 @@ func openEVM(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) 
 	n.App = app
 	return &backend{
 		app: app,
+		// One mutex per ABCI connection: CheckTx (mempool) runs while consensus
+		// prepares, processes or executes a block. The app guards its own state
+		// (App.mu); CometBFT still excludes CheckTx during Commit and the rechecks
+		// (the mempool's update lock).
+		client: proxy.NewConnSyncLocalClientCreator(app),
 		handler: func(bc Broadcaster) (*jsonrpc.Handler, error) {
 			srv, err := NewRPCServer(app, bc)
 			if err != nil {
@@ -337,12 +344,16 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	clients := n.backend.client
+	if clients == nil {
+		clients = proxy.NewLocalClientCreator(n.backend.app)
+	}
 	nodeKey, err := p2p.LoadNodeKey(cfg.NodeKeyFile())
 	if err != nil {
 		return nil, err
 	}
 	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
-	n.Comet, err = nm.NewNode(cfg, pv, nodeKey, proxy.NewLocalClientCreator(n.backend.app),
+	n.Comet, err = nm.NewNode(cfg, pv, nodeKey, clients,
 		func() (*cmttypes.GenesisDoc, error) { return doc, nil },
 		n.dbProvider, cometMetrics(cfg.Instrumentation), logger)
 	if err != nil {
@@ -351,7 +362,7 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if err := n.Comet.Start(); err != nil {
 		return nil, fmt.Errorf("cometbft start: %w", err)
 	}
-	h, err := n.backend.handler(local.New(n.Comet))
+	h, err := n.backend.handler(newMempoolGate(local.New(n.Comet), n.Comet.Mempool(), cfg.Mempool))
 	if err != nil {
 		return nil, err
 	}
@@ -463,4 +474,38 @@ func waitAddrBook(path string, since time.Time) {
 			return
 		}
 	}
+}
+
+// ErrMempoolFull is the error of a transaction sent while the mempool is full
+// (go-ethereum's message).
+var ErrMempoolFull = errors.New("txpool is full")
+
+// mempoolGate passes this node's JSON-RPC submissions to CometBFT's mempool one at a
+// time, refusing one when the mempool is full. CometBFT checks fullness before and
+// after the app's CheckTx; when only the second check fails (concurrent submissions
+// filled the mempool meanwhile) it drops the transaction but still reports CheckTx's
+// success to the caller, so a client would be told its transaction was accepted and
+// never see it mined (and its later nonces would be refused as a gap). With one RPC
+// submission at a time, checked against the same limits first, that window is closed
+// for transactions sent to this node (gossiped ones from peers can still race).
+type mempoolGate struct {
+	mu       sync.Mutex
+	bc       Broadcaster
+	pool     mempl.Mempool
+	maxTxs   int
+	maxBytes int64
+}
+
+func newMempoolGate(bc Broadcaster, pool mempl.Mempool, c *cmtcfg.MempoolConfig) *mempoolGate {
+	return &mempoolGate{bc: bc, pool: pool, maxTxs: c.Size, maxBytes: c.MaxTxsBytes}
+}
+
+// BroadcastTxSync submits tx unless the mempool is full.
+func (g *mempoolGate) BroadcastTxSync(ctx context.Context, tx cmttypes.Tx) (*coretypes.ResultBroadcastTx, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n, b := g.pool.Size(), g.pool.SizeBytes(); n >= g.maxTxs || b+int64(len(tx)) > g.maxBytes {
+		return nil, fmt.Errorf("%w: %d transactions, %d bytes", ErrMempoolFull, n, b)
+	}
+	return g.bc.BroadcastTxSync(ctx, tx)
 }
