@@ -43,6 +43,7 @@ type spnReport struct {
 	Txs           int     `json:"txs"`
 	Senders       int     `json:"senders"`
 	Batch         int     `json:"batch"`
+	Rate          float64 `json:"offered_tx_per_s,omitempty"` // -rate; 0: saturation
 	BlockInterval string  `json:"block_interval"`
 	BlockGasLimit uint64  `json:"block_gas_limit"`
 	MempoolSize   int     `json:"mempool_size,omitempty"` // 0: spnd's default
@@ -89,6 +90,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	perAccount := fs.Int("per-account", 10, "transfers per sending account")
 	senders := fs.Int("senders", 8, "concurrent HTTP senders")
 	batch := fs.Int("batch", 100, "eth_sendRawTransaction calls per JSON-RPC batch request (1: no batching)")
+	rate := fs.Float64("rate", 0, "offered load in transfers/s, spread over the senders (0: as fast as the node accepts, i.e. saturation)")
 	interval := fs.Duration("block-interval", 200*time.Millisecond, "block interval (CometBFT timeout_commit)")
 	gasLimit := fs.Uint64("block-gas-limit", 1_000_000_000, "block gas limit (each transfer declares 90,000 gas)")
 	mempool := fs.Int("mempool-size", 0, "CometBFT mempool size in transactions (0: spnd's default)")
@@ -104,7 +106,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		return errors.New("-accounts, -per-account, -senders and -batch must be positive")
 	}
 	rep := spnReport{runInfo: newRunInfo("spn", args), Accounts: *accounts, TxsPerAccount: *perAccount,
-		Txs: *accounts * *perAccount, Senders: *senders, Batch: *batch, BlockInterval: interval.String(),
+		Txs: *accounts * *perAccount, Senders: *senders, Batch: *batch, Rate: *rate, BlockInterval: interval.String(),
 		BlockGasLimit: *gasLimit, MempoolSize: *mempool, Workers: *workers}
 	if rep.Workers == 0 {
 		rep.Workers = runtime.GOMAXPROCS(0)
@@ -289,7 +291,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		go func() {
-			errs <- sendAll(ctx, client, url, order, raws, *batch, acceptedAt, &resent, &lastAccepted)
+			errs <- sendAll(ctx, client, url, order, raws, *batch, *rate/float64(*senders), sendStart, acceptedAt, &resent, &lastAccepted)
 		}()
 	}
 	for range *senders {
@@ -532,9 +534,10 @@ func rpcBatch(ctx context.Context, client *http.Client, url string, reqs []rpcRe
 
 // sendAll sends the transactions order (indexes into raws) in batches, in
 // order. A transaction the node refuses (mempool full, or a nonce gap behind
-// such a refusal) is sent again, with those after it, after a short pause.
+// such a refusal) is sent again, with those after it, after a pause that grows
+// while the refusals last.
 func sendAll(ctx context.Context, client *http.Client, url string, order []int, raws []string, batch int,
-	acceptedAt []time.Time, resent *atomic.Int64, lastAccepted *atomic.Int64) error {
+	rate float64, start time.Time, acceptedAt []time.Time, resent *atomic.Int64, lastAccepted *atomic.Int64) error {
 	pending := order
 	tries := 0
 	for len(pending) > 0 {
@@ -542,6 +545,14 @@ func sendAll(ctx context.Context, client *http.Client, url string, order []int, 
 			return err
 		}
 		n := min(batch, len(pending))
+		if rate > 0 {
+			// Open loop: the sender's k-th transfer leaves no earlier than k/rate
+			// seconds after the start.
+			k := len(order) - len(pending)
+			if d := time.Until(start.Add(time.Duration(float64(k) / rate * float64(time.Second)))); d > 0 {
+				time.Sleep(d)
+			}
+		}
 		reqs := make([]rpcReq, n)
 		for j := range n {
 			reqs[j] = rpcReq{"2.0", j, "eth_sendRawTransaction", []any{raws[pending[j]]}}
@@ -580,7 +591,9 @@ func sendAll(ctx context.Context, client *http.Client, url string, order []int, 
 		}
 		resent.Add(int64(len(retry)))
 		pending = append(retry, pending[n:]...)
-		time.Sleep(10 * time.Millisecond)
+		// Back off while the node keeps refusing (a full mempool drains one
+		// block at a time): 5, 10, 20, 40, then 80 ms.
+		time.Sleep(time.Duration(5<<min(tries-1, 4)) * time.Millisecond)
 	}
 	return nil
 }
@@ -633,8 +646,12 @@ func printSPN(w io.Writer, r *spnReport) {
 	fmt.Fprintf(w, "%s\n%s, %d CPUs, load before %s, after %s\n\n", r.Command, r.GoVersion, r.NumCPU, r.LoadAvg, r.LoadAfter)
 	fmt.Fprintf(w, "single-operator EVM SPN (CometBFT + app + JSON-RPC in this process), block interval %s, block gas limit %d, %d workers\n",
 		r.BlockInterval, r.BlockGasLimit, r.Workers)
-	fmt.Fprintf(w, "%d ERC-20 transfers = %d accounts x %d, pre-signed in %.0f ms; %d HTTP senders, %d per batch\n\n",
-		r.Txs, r.Accounts, r.TxsPerAccount, r.SignMS, r.Senders, r.Batch)
+	load := "as fast as the node accepts (saturation)"
+	if r.Rate > 0 {
+		load = fmt.Sprintf("offered at %.0f tx/s", r.Rate)
+	}
+	fmt.Fprintf(w, "%d ERC-20 transfers = %d accounts x %d, pre-signed in %.0f ms; %d HTTP senders, %d per batch, %s\n\n",
+		r.Txs, r.Accounts, r.TxsPerAccount, r.SignMS, r.Senders, r.Batch, load)
 	fmt.Fprintf(w, "committed            %d transfers in %.2f s: %.0f tx/s (first send to last commit)\n", r.Committed, r.TotalS, r.TxPerS)
 	fmt.Fprintf(w, "steady state         %.0f tx/s (between the commits of the first and last blocks)\n", r.SteadyTxPerS)
 	fmt.Fprintf(w, "accepted by RPC      %.0f tx/s over %.2f s; %d resent (mempool full)\n", r.AcceptTxPerS, r.SendS, r.Resent)
