@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/ethdb/pebble"
 	"github.com/ethereum/go-ethereum/triedb"
+	"github.com/ethereum/go-ethereum/triedb/hashdb"
 	"github.com/holiman/uint256"
 
 	"github.com/farolnet/farol/spn/exec"
@@ -141,6 +142,11 @@ func NewMemoryDatabase() state.Database {
 	return state.NewDatabase(triedb.NewDatabase(rawdb.NewMemoryDatabase(), triedb.HashDefaults), nil)
 }
 
+// TrieCleanCache is the size in bytes of the cache of clean trie nodes of a database
+// opened by OpenDatabase (go-ethereum's hash-scheme clean cache; without it every
+// trie node read, e.g. each account or slot lookup, goes to pebble).
+const TrieCleanCache = 128 << 20
+
 // OpenDatabase opens (or creates) a persistent state database on pebble in dir.
 // Close the returned ethdb.Database when done.
 func OpenDatabase(dir string) (state.Database, ethdb.Database, error) {
@@ -149,7 +155,8 @@ func OpenDatabase(dir string) (state.Database, ethdb.Database, error) {
 		return nil, nil, fmt.Errorf("%w: open pebble %s: %w", ErrState, dir, err)
 	}
 	disk := rawdb.NewDatabase(kv)
-	return state.NewDatabase(triedb.NewDatabase(disk, triedb.HashDefaults), nil), disk, nil
+	cfg := &triedb.Config{HashDB: &hashdb.Config{CleanCacheSize: TrieCleanCache}}
+	return state.NewDatabase(triedb.NewDatabase(disk, cfg), nil), disk, nil
 }
 
 // headKey stores the root of the last committed block in the key-value store.
