@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,7 @@ func TestCometConfigToml(t *testing.T) {
 	}
 	// An operator tunes CometBFT in config.toml: mempool size, timeout_commit (which
 	// spnd.json no longer sets), a moniker spnd.json overrides.
-	toml = strings.Replace(toml, "size = 5000", "size = 1234", 1)
+	toml = strings.Replace(toml, fmt.Sprintf("size = %d", node.DefaultMempoolSize), "size = 1234", 1)
 	toml = strings.Replace(toml, `timeout_commit = "100ms"`, `timeout_commit = "150ms"`, 1)
 	toml = strings.Replace(toml, `moniker = "spnd"`, `moniker = "from-toml"`, 1)
 	toml = strings.Replace(toml, "prometheus = true", "prometheus = false", 1)
@@ -89,7 +90,7 @@ func TestCometConfigToml(t *testing.T) {
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Mempool.Size != 5000 || cfg.Moniker != "from-json" {
+	if cfg.Mempool.Size != node.DefaultMempoolSize || cfg.Moniker != "from-json" {
 		t.Fatalf("defaults: mempool size %d moniker %q", cfg.Mempool.Size, cfg.Moniker)
 	}
 }

@@ -163,6 +163,14 @@ func loadConfig(home string) (Config, map[string]bool, error) {
 	return c, set, nil
 }
 
+// DefaultMempoolSize is the number of transactions CometBFT's mempool holds by default
+// (CometBFT's own default is 5,000). An SPN at saturation commits blocks of several
+// thousand transactions (about 0.7 s apart for ERC-20 transfers on two cores,
+// docs/bench/spn.md): 5,000 is under two blocks of buffer, and clients spend CPU
+// resending refused transactions. Each commit rechecks the remaining mempool, so the
+// buffer is not made larger still.
+const DefaultMempoolSize = 10_000
+
 // maxTxBytes is the default CometBFT mempool limit of one transaction on an SPN of vm:
 // go-ethereum's txpool limit on an EVM SPN; the largest Wasm transaction (an upload of
 // wasm.MaxTxData bytes plus its other fields) on a Wasm SPN.
@@ -182,6 +190,7 @@ func cometDefaults(home string) *cmtcfg.Config {
 	cfg.P2P.AddrBookStrict = false
 	cfg.Consensus.TimeoutPropose = time.Second
 	cfg.Mempool.MaxTxBytes = MaxTxSize
+	cfg.Mempool.Size = DefaultMempoolSize
 	applyConfig(cfg, DefaultConfig(), nil)
 	return cfg
 }
