@@ -201,33 +201,28 @@ func setJSON(obj json.RawMessage, path []string, value any) (json.RawMessage, er
 }
 
 // configure sets ports, block time and enables the REST and gRPC servers.
-func (m *mainnet) configure(ctx context.Context) error {
-	settings := [][3]string{
-		{"config", "rpc.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", m.rpcPort)},
-		{"config", "p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", m.p2pPort)},
-		{"config", "rpc.pprof_laddr", fmt.Sprintf("127.0.0.1:%d", 6060+m.opts.portOffset)},
-		{"config", "consensus.timeout_commit", m.opts.blockTime.String()},
+func (m *mainnet) configure(context.Context) error {
+	q := tomlString
+	return setTOML(m.home, []tomlSetting{
+		{"config", "rpc.laddr", q(fmt.Sprintf("tcp://127.0.0.1:%d", m.rpcPort))},
+		{"config", "p2p.laddr", q(fmt.Sprintf("tcp://127.0.0.1:%d", m.p2pPort))},
+		{"config", "rpc.pprof_laddr", q(fmt.Sprintf("127.0.0.1:%d", 6060+m.opts.portOffset))},
+		{"config", "consensus.timeout_commit", q(m.opts.blockTime.String())},
 		{"config", "rpc.cors_allowed_origins", `["*"]`},
 		{"app", "api.enable", "true"},
-		{"app", "api.address", fmt.Sprintf("tcp://127.0.0.1:%d", m.apiPort)},
+		{"app", "api.address", q(fmt.Sprintf("tcp://127.0.0.1:%d", m.apiPort))},
 		{"app", "api.enabled-unsafe-cors", "true"},
 		{"app", "grpc.enable", "true"},
-		{"app", "grpc.address", fmt.Sprintf("127.0.0.1:%d", m.grpcPort)},
-		{"app", "minimum-gas-prices", "0" + denom},
+		{"app", "grpc.address", q(fmt.Sprintf("127.0.0.1:%d", m.grpcPort))},
+		{"app", "minimum-gas-prices", q("0" + denom)},
 		{"app", "telemetry.enabled", "true"},
 		{"app", "telemetry.prometheus-retention-time", "600"},
 		{"config", "instrumentation.prometheus", "true"},
-		{"config", "instrumentation.prometheus_listen_addr", fmt.Sprintf("127.0.0.1:%d", m.metricsPort)},
-		{"client", "chain-id", m.opts.chainID},
-		{"client", "keyring-backend", keyringBackend},
-		{"client", "node", fmt.Sprintf("tcp://127.0.0.1:%d", m.rpcPort)},
-	}
-	for _, s := range settings {
-		if _, err := m.farold(ctx, "config", "set", s[0], s[1], s[2], "--skip-validate"); err != nil {
-			return err
-		}
-	}
-	return nil
+		{"config", "instrumentation.prometheus_listen_addr", q(fmt.Sprintf("127.0.0.1:%d", m.metricsPort))},
+		{"client", "chain-id", q(m.opts.chainID)},
+		{"client", "keyring-backend", q(keyringBackend)},
+		{"client", "node", q(fmt.Sprintf("tcp://127.0.0.1:%d", m.rpcPort))},
+	})
 }
 
 func (m *mainnet) Start(ctx context.Context) error {
