@@ -24,7 +24,10 @@ func TestHTTPAndWebSocket(t *testing.T) {
 	}
 	h := jsonrpc.NewHandler(srv)
 	hs := httptest.NewServer(h)
-	defer hs.Close()
+	defer func() {
+		hs.CloseClientConnections() // the HTTP client's keep-alive connection
+		hs.Close()
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, url := range []string{hs.URL, "ws" + strings.TrimPrefix(hs.URL, "http")} {
