@@ -87,6 +87,9 @@ type App struct {
 	// CheckTx rechecks after each commit; never reach state).
 	nonces map[common.Address]uint64
 	pool   map[senderNonce]poolTx
+	// spends are the summed costs of each sender's mempool transactions (rebuilt
+	// with nonces and pool), so a sender cannot queue more than its balance pays for.
+	spends map[common.Address]*big.Int
 
 	logger  cmtlog.Logger
 	metrics *Metrics
@@ -125,6 +128,7 @@ type senderNonce struct {
 type poolTx struct {
 	hash        common.Hash
 	tip, feeCap *big.Int
+	cost        *big.Int // gas limit * fee cap + value
 }
 
 // SetLogger sets the logger of committed blocks (before the node starts).
@@ -146,6 +150,7 @@ func NewApp(gen *Genesis, db state.Database, kv ethdb.KeyValueStore, opts evm.Op
 	}
 	a := &App{db: db, kv: kv, config: config, gen: gen, eng: eng, opts: opts,
 		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}, pool: map[senderNonce]poolTx{},
+		spends: map[common.Address]*big.Int{},
 		logger: cmtlog.NewNopLogger()}
 	a.st = &store{kv: kv, config: config}
 	h, ok, err := a.st.head()
@@ -371,14 +376,34 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	case tx.Nonce() > next:
 		return nil, CodeNonce, fmt.Errorf("%w: address %s, tx: %d next: %d (nonce gap)", ErrNonceTooHigh, from, tx.Nonce(), next)
 	}
-	if sdb.GetBalance(from).ToBig().Cmp(tx.Cost()) < 0 {
-		return nil, CodeFunds, fmt.Errorf("%w: address %s have %v want %v", ErrFunds, from, sdb.GetBalance(from), tx.Cost())
+	// The balance must pay for this transaction and the sender's other mempool ones
+	// (a replaced transaction no longer counts).
+	cost := tx.Cost()
+	spend := new(big.Int).Add(cost, a.spendOfLocked(from))
+	if replacing {
+		spend.Sub(spend, old.cost)
 	}
-	a.pool[slot] = poolTx{hash: tx.Hash(), tip: tx.GasTipCap(), feeCap: tx.GasFeeCap()}
+	if bal := sdb.GetBalance(from).ToBig(); bal.Cmp(spend) < 0 {
+		if spend.Cmp(cost) == 0 {
+			return nil, CodeFunds, fmt.Errorf("%w: address %s have %v want %v", ErrFunds, from, bal, cost)
+		}
+		return nil, CodeFunds, fmt.Errorf("%w: address %s have %v want %v (%v for its pending transactions)",
+			ErrFunds, from, bal, spend, new(big.Int).Sub(spend, cost))
+	}
+	a.spends[from] = spend
+	a.pool[slot] = poolTx{hash: tx.Hash(), tip: tx.GasTipCap(), feeCap: tx.GasFeeCap(), cost: cost}
 	if !replacing {
 		a.nonces[from] = next + 1
 	}
 	return tx, CodeOK, nil
+}
+
+// spendOfLocked returns the summed cost of from's mempool transactions (a.mu held).
+func (a *App) spendOfLocked(from common.Address) *big.Int {
+	if v := a.spends[from]; v != nil {
+		return v
+	}
+	return new(big.Int)
 }
 
 // checkStateLocked returns the state CheckTx reads nonces and balances from: one
@@ -753,6 +778,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.pending = nil
 	a.nonces = map[common.Address]uint64{} // rebuilt by the mempool's rechecks
 	a.pool = map[senderNonce]poolTx{}
+	a.spends = map[common.Address]*big.Int{}
 	hooks := a.onCommit
 	a.mu.Unlock()
 	s := p.stats
