@@ -258,6 +258,7 @@ func (ev *env) instantiate(tx *Tx, sender Address, gas uint64) (Address, callRes
 		ev.fatal = err
 		return addr, callResult{}
 	}
+	defer ev.e.release(c)
 	old, err := ev.st.get(ContractKey(addr))
 	if err != nil {
 		ev.fatal = err

@@ -22,6 +22,11 @@ type Config struct {
 	CacheDir string
 	// MaxCallDepth bounds nested contract calls; 0 means DefaultCallDepth.
 	MaxCallDepth int
+	// MaxCompiled bounds the compiled modules kept in memory; 0 means
+	// DefaultMaxCompiled. Beyond it the least recently used module no call is using is
+	// released (and compiled again, from CacheDir if set, when next called). It changes
+	// no result: compilation is not charged gas.
+	MaxCompiled int
 	// NoCloseOnContextDone turns off wazero's interruption of running code when the
 	// block's context is cancelled (a safety net for a stuck node; metering already
 	// bounds every call). It costs a goroutine per Wasm function call from the host.
@@ -41,9 +46,16 @@ type Engine struct {
 
 	mu       sync.Mutex
 	compiled map[[32]byte]*compiledCode
+	maxComp  int
+	tick     uint64 // use counter for the compiled modules' LRU order (under mu)
 }
 
+// DefaultMaxCompiled is the default of Config.MaxCompiled.
+const DefaultMaxCompiled = 64
+
 type compiledCode struct {
+	refs     int           // calls using mod (under Engine.mu); a module in use is never released
+	used     uint64        // Engine.tick of the last acquire (under Engine.mu)
 	done     chan struct{} // closed when mod and err are set
 	mod      wazero.CompiledModule
 	err      error
@@ -59,6 +71,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		lim = DefaultLimits()
 	}
 	e := &Engine{cfg: cfg, lim: lim, maxDepth: cfg.MaxCallDepth, compiled: map[[32]byte]*compiledCode{}, mem: &memPool{}}
+	if e.maxComp = cfg.MaxCompiled; e.maxComp <= 0 {
+		e.maxComp = DefaultMaxCompiled
+	}
 	if e.maxDepth <= 0 {
 		e.maxDepth = DefaultCallDepth
 	}
@@ -103,7 +118,8 @@ func (e *Engine) Close(ctx context.Context) error {
 func (e *Engine) Limits() Limits { return e.lim }
 
 // compile returns the compiled module of an instrumented module, compiling it once per
-// code hash however many goroutines ask at the same time.
+// code hash however many goroutines ask at the same time. The module is acquired for
+// the caller, who releases it when done.
 func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 	e.mu.Lock()
 	c, ok := e.compiled[hash]
@@ -111,9 +127,13 @@ func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 		c = &compiledCode{done: make(chan struct{})}
 		e.compiled[hash] = c
 	}
+	e.acquireLocked(c)
 	e.mu.Unlock()
 	if ok {
 		<-c.done
+		if c.err != nil {
+			e.release(c)
+		}
 		return c, c.err
 	}
 	m, err := e.rt.CompileModule(context.Background(), code)
@@ -122,6 +142,7 @@ func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 		// keep failures out of the cache: a later upload of the same hash fails again
 		e.mu.Lock()
 		delete(e.compiled, hash)
+		c.refs--
 		e.mu.Unlock()
 	} else {
 		c.mod = m
@@ -133,19 +154,72 @@ func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 		}
 	}
 	close(c.done)
+	if err == nil {
+		e.evict()
+	}
 	return c, c.err
 }
 
+func (e *Engine) acquireLocked(c *compiledCode) {
+	e.tick++
+	c.refs++
+	c.used = e.tick
+}
+
+// release ends a use of c started by compile or load.
+func (e *Engine) release(c *compiledCode) {
+	e.mu.Lock()
+	c.refs--
+	e.mu.Unlock()
+}
+
+// evict releases the least recently used compiled modules that no call is using
+// while more than maxComp are kept.
+func (e *Engine) evict() {
+	var drop []wazero.CompiledModule
+	e.mu.Lock()
+	for len(e.compiled) > e.maxComp {
+		var victim [32]byte
+		var vc *compiledCode
+		for h, c := range e.compiled {
+			if c.refs == 0 && c.mod != nil && (vc == nil || c.used < vc.used) {
+				victim, vc = h, c
+			}
+		}
+		if vc == nil {
+			break // every module is in use
+		}
+		delete(e.compiled, victim)
+		drop = append(drop, vc.mod)
+	}
+	e.mu.Unlock()
+	for _, m := range drop {
+		_ = m.Close(context.Background())
+	}
+}
+
+// Compiled returns how many compiled modules the engine keeps in memory.
+func (e *Engine) Compiled() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.compiled)
+}
+
 // load returns the compiled code of a code hash, reading the code from state on a miss.
+// The module is acquired for the caller, who releases it when done.
 func (e *Engine) load(st *txState, hash [32]byte) (*compiledCode, error) {
 	e.mu.Lock()
 	c, ok := e.compiled[hash]
+	if ok {
+		e.acquireLocked(c)
+	}
 	e.mu.Unlock()
 	if ok {
 		<-c.done
 		if c.err == nil {
 			return c, nil
 		}
+		e.release(c)
 	}
 	code, err := st.get(CodeKey(hash))
 	if err != nil {
@@ -164,9 +238,11 @@ func (e *Engine) Upload(code []byte) (*CodeInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.compile(info.Hash, info.Code); err != nil {
+	c, err := e.compile(info.Hash, info.Code)
+	if err != nil {
 		return nil, err
 	}
+	e.release(c)
 	return info, nil
 }
 
@@ -231,6 +307,7 @@ func (ev *env) call(caller, to Address, value exec.U256, input []byte, gas uint6
 		ev.fatal = err
 		return callResult{status: StatusTrap}
 	}
+	defer ev.e.release(c)
 	return ev.run(c, "call", caller, to, value, input, gas, depth, readOnly)
 }
 
