@@ -399,11 +399,12 @@ func (n *Node) Stop() error {
 		cancel()
 	}
 	if n.Comet != nil && n.Comet.IsRunning() {
-		stopped := time.Now()
+		cfg := n.Comet.Config()
+		book, _ := os.Stat(cfg.P2P.AddrBookFile()) // nil if not written yet
 		errs = append(errs, n.Comet.Stop())
 		n.Comet.Wait()
-		if cfg := n.Comet.Config(); cfg.P2P.PexReactor {
-			waitAddrBook(cfg.P2P.AddrBookFile(), stopped)
+		if cfg.P2P.PexReactor {
+			waitAddrBook(cfg.P2P.AddrBookFile(), book)
 		}
 	}
 	for _, db := range n.dbs {
@@ -475,11 +476,14 @@ func registerCometMetrics(def nm.MetricsProvider, chainID string) (m cometMetric
 }
 
 // waitAddrBook waits (at most a second) until CometBFT's address book, which its
-// stopped PEX reactor saves from a goroutine nobody waits for, has been written after
-// since: the home can then be removed or reused.
-func waitAddrBook(path string, since time.Time) {
+// stopped PEX reactor saves from a goroutine nobody waits for, has been written again
+// since before (its state before Stop; nil if there was no file): the home can then be
+// removed or reused. The book is saved by writing a new file and renaming it over the
+// old one, so a new save is a different file; file times are not used (the kernel's
+// coarse clock can lag time.Now by a tick).
+func waitAddrBook(path string, before os.FileInfo) {
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if fi, err := os.Stat(path); err == nil && !fi.ModTime().Before(since) {
+		if fi, err := os.Stat(path); err == nil && (before == nil || !os.SameFile(before, fi)) {
 			return
 		}
 	}
