@@ -190,6 +190,16 @@ type callEnv struct {
 	gasCap uint64
 }
 
+// cappedMessage is the message of args in env with its gas limited to the call gas
+// cap (eth_call, eth_createAccessList).
+func (e *EthAPI) cappedMessage(env *callEnv, args *CallArgs) (*core.Message, error) {
+	gas := env.gasCap
+	if args.Gas != nil && uint64(*args.Gas) < gas {
+		gas = uint64(*args.Gas)
+	}
+	return args.message(e.app.config.ChainID, env.header.BaseFee, gas)
+}
+
 // callEnvAt opens the state after block bnh with the overrides applied.
 func (e *EthAPI) callEnvAt(bnh *rpc.BlockNumberOrHash, overrides *StateOverride) (*callEnv, error) {
 	at := rpc.BlockNumberOrHashWithNumber(rpc.LatestBlockNumber)
@@ -293,11 +303,7 @@ func (e *EthAPI) Call(ctx context.Context, args CallArgs, bnh *rpc.BlockNumberOr
 	if err != nil {
 		return nil, err
 	}
-	gas := env.gasCap
-	if args.Gas != nil && uint64(*args.Gas) < gas {
-		gas = uint64(*args.Gas)
-	}
-	msg, err := args.message(e.app.config.ChainID, env.header.BaseFee, gas)
+	msg, err := e.cappedMessage(env, &args)
 	if err != nil {
 		return nil, err
 	}
@@ -430,11 +436,7 @@ func (e *EthAPI) CreateAccessList(ctx context.Context, args CallArgs, bnh *rpc.B
 	if err != nil {
 		return nil, err
 	}
-	gas := env.gasCap
-	if args.Gas != nil && uint64(*args.Gas) < gas {
-		gas = uint64(*args.Gas)
-	}
-	msg, err := args.message(e.app.config.ChainID, env.header.BaseFee, gas)
+	msg, err := e.cappedMessage(env, &args)
 	if err != nil {
 		return nil, err
 	}
