@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
@@ -37,9 +35,7 @@ type mainnet struct {
 
 	rpcPort, p2pPort, grpcPort, apiPort, metricsPort int
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *os.File
+	nodeProcess
 }
 
 func newMainnet(opts options) *mainnet {
@@ -226,50 +222,11 @@ func (m *mainnet) configure(context.Context) error {
 }
 
 func (m *mainnet) Start(ctx context.Context) error {
-	logPath := filepath.Join(m.home, "node.log")
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logPath, err := m.start("mainnet", m.bin, m.home)
 	if err != nil {
 		return err
 	}
-	m.log = f
-	// The node runs in its own process group so that Ctrl-C reaches it only
-	// through Stop, which waits for a clean shutdown.
-	m.cmd = exec.Command(m.bin, "start", "--home", m.home)
-	m.cmd.Stdout = f
-	m.cmd.Stderr = f
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := m.cmd.Start(); err != nil {
-		return err
-	}
-	m.done = make(chan struct{})
-	go func() {
-		_ = m.cmd.Wait()
-		close(m.done)
-	}()
-	logf("[mainnet] farold started (pid %d), log %s", m.cmd.Process.Pid, logPath)
-
-	client, err := rpchttp.New(m.rpcAddr(), "/websocket")
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		st, err := client.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight > 0 {
-			logf("[mainnet] serving, chain %s at height %d", st.NodeInfo.Network, st.SyncInfo.LatestBlockHeight)
-			return nil
-		}
-		select {
-		case <-m.done:
-			return errors.New("farold exited during start-up; last log lines:\n" + tail(logPath, 20))
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return errors.New("no block after 60s; last log lines:\n" + tail(logPath, 20))
-		}
-	}
+	return m.waitServing(ctx, "mainnet", m.rpcAddr(), logPath)
 }
 
 func (m *mainnet) rpcAddr() string { return fmt.Sprintf("http://127.0.0.1:%d", m.rpcPort) }
@@ -323,33 +280,6 @@ func (m *mainnet) Watch(ctx context.Context) {
 		}
 	}
 }
-
-func (m *mainnet) Stop(timeout time.Duration) error {
-	if m.cmd == nil || m.cmd.Process == nil {
-		return nil
-	}
-	defer func() {
-		if m.log != nil {
-			m.log.Close()
-		}
-	}()
-	select {
-	case <-m.done:
-		return nil
-	default:
-	}
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-m.done:
-		return nil
-	case <-time.After(timeout):
-		_ = m.cmd.Process.Kill()
-		<-m.done
-		return fmt.Errorf("farold did not stop within %s and was killed", timeout)
-	}
-}
-
-func (m *mainnet) Done() <-chan struct{} { return m.done }
 
 // farold runs one farold command against the devnet home and returns its
 // standard output.

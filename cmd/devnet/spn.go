@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
@@ -46,9 +44,7 @@ type spnNode struct {
 	spnID  string // id in the mainnet registry, once registered
 	status string // status in the mainnet registry, once registered
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *os.File
+	nodeProcess
 }
 
 // Default ports of the devnet SPNs (before -port-offset). They sit away from
@@ -224,48 +220,12 @@ func (s *spnNode) Start(ctx context.Context) error {
 	if s.unsupported != "" {
 		return nil
 	}
-	logPath := filepath.Join(s.home, "node.log")
-	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logPath, err := s.start(s.name, s.bin, s.home)
 	if err != nil {
 		return err
 	}
-	s.log = f
-	// Own process group: Ctrl-C reaches spnd only through Stop.
-	s.cmd = exec.Command(s.bin, "start", "--home", s.home)
-	s.cmd.Stdout = f
-	s.cmd.Stderr = f
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := s.cmd.Start(); err != nil {
+	if err := s.waitServing(ctx, s.name, s.cometAddr(), logPath); err != nil {
 		return err
-	}
-	s.done = make(chan struct{})
-	go func() {
-		_ = s.cmd.Wait()
-		close(s.done)
-	}()
-	logf("[%s] spnd started (pid %d), log %s", s.name, s.cmd.Process.Pid, logPath)
-
-	client, err := rpchttp.New(s.cometAddr(), "/websocket")
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		st, err := client.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight > 0 {
-			logf("[%s] serving, chain %s at height %d", s.name, st.NodeInfo.Network, st.SyncInfo.LatestBlockHeight)
-			break
-		}
-		select {
-		case <-s.done:
-			return errors.New("spnd exited during start-up; last log lines:\n" + tail(logPath, 20))
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return errors.New("no block after 60s; last log lines:\n" + tail(logPath, 20))
-		}
 	}
 	if s.vm == "evm" {
 		if err := s.checkEthRPC(ctx); err != nil {
@@ -418,33 +378,6 @@ func (s *spnNode) Watch(ctx context.Context) {
 		}
 	}
 }
-
-func (s *spnNode) Stop(timeout time.Duration) error {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return nil
-	}
-	defer func() {
-		if s.log != nil {
-			s.log.Close()
-		}
-	}()
-	select {
-	case <-s.done:
-		return nil
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-		return nil
-	case <-time.After(timeout):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		return fmt.Errorf("spnd did not stop within %s and was killed", timeout)
-	}
-}
-
-func (s *spnNode) Done() <-chan struct{} { return s.done }
 
 // spnd runs one spnd command and returns its standard output.
 func (s *spnNode) spnd(ctx context.Context, args ...string) ([]byte, error) {
