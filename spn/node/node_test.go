@@ -30,15 +30,22 @@ func freePort(t *testing.T) int {
 
 var ether = new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
 
-func initHome(t *testing.T, dev common.Address) string {
-	t.Helper()
-	home := t.TempDir()
+// testConfig is the node configuration of the tests: free local ports, an RPC on a
+// port the system picks, 100 ms blocks, two workers.
+func testConfig(t *testing.T) node.Config {
 	cfg := node.DefaultConfig()
 	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
 	cfg.CometRPCAddr = fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
 	cfg.EthRPCAddr = "127.0.0.1:0"
 	cfg.BlockInterval = 100 * time.Millisecond
 	cfg.Workers = 2
+	return cfg
+}
+
+func initHome(t *testing.T, dev common.Address) string {
+	t.Helper()
+	home := t.TempDir()
+	cfg := testConfig(t)
 	g := node.DefaultGenesis(4242)
 	g.Alloc[dev] = node.GenesisAlloc{Balance: (*hexutil.Big)(new(big.Int).Mul(ether, big.NewInt(1000)))}
 	if err := node.Init(home, node.InitOptions{ChainID: "spn-test", Genesis: g, Config: cfg}); err != nil {

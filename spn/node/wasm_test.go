@@ -36,12 +36,7 @@ func initWasmHome(t *testing.T, funded ...wasm.Address) string {
 func initWasmHomeWith(t *testing.T, mod func(*node.Config), funded ...wasm.Address) string {
 	t.Helper()
 	home := t.TempDir()
-	cfg := node.DefaultConfig()
-	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
-	cfg.CometRPCAddr = fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
-	cfg.EthRPCAddr = "127.0.0.1:0"
-	cfg.BlockInterval = 100 * time.Millisecond
-	cfg.Workers = 2
+	cfg := testConfig(t)
 	cfg.PrometheusAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	if mod != nil {
 		mod(&cfg)
