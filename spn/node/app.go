@@ -28,6 +28,7 @@ import (
 
 	"github.com/farolnet/farol/spn/evm"
 	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/txcache"
 )
 
 // CheckTx / tx result codes.
@@ -93,7 +94,10 @@ type App struct {
 
 	logger  cmtlog.Logger
 	metrics *Metrics
-	txs     txCache // decoded transactions by the hash of their bytes (decodeTx)
+	// txs are decoded transactions by the keccak256 of their bytes (decodeTx):
+	// decoding, the stateless checks and sender recovery depend on those bytes and
+	// the chain's fixed rules only, so the cache changes no result.
+	txs *txcache.Cache[decodedTx]
 
 	// checkState is CheckTx's read-only view of the state at checkRoot (under mu).
 	checkState *state.StateDB
@@ -149,7 +153,7 @@ func NewApp(gen *Genesis, db state.Database, kv ethdb.KeyValueStore, opts evm.Op
 		return nil, err
 	}
 	a := &App{db: db, kv: kv, config: config, gen: gen, eng: eng, opts: opts,
-		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}, pool: map[senderNonce]poolTx{},
+		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}, pool: map[senderNonce]poolTx{}, txs: txcache.New[decodedTx](txCacheSize),
 		spends: map[common.Address]*big.Int{},
 		logger: cmtlog.NewNopLogger()}
 	a.st = &store{kv: kv, config: config}
@@ -227,7 +231,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 }
 
 // decodeTx decodes and statelessly checks a transaction; it returns the sender.
-// Transactions are remembered by the hash of their bytes (see txCache): a
+// Transactions are remembered by the hash of their bytes (App.txs): a
 // transaction is decoded and its signature recovered once, by the JSON-RPC handler or
 // CheckTx, and PrepareProposal, ProcessProposal and FinalizeBlock get the same object,
 // whose sender go-ethereum caches, so the engine does not recover it again either.
@@ -236,7 +240,7 @@ func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, 
 		return nil, common.Address{}, CodeTooLarge, ErrTxSize
 	}
 	key := crypto.Keccak256Hash(raw)
-	if c, ok := a.txs.get(key); ok {
+	if c, ok := a.txs.Get(key); ok {
 		return c.tx, c.from, CodeOK, nil
 	}
 	tx := new(types.Transaction)
@@ -256,7 +260,7 @@ func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, 
 	if err != nil {
 		return nil, common.Address{}, CodeInvalid, fmt.Errorf("invalid sender: %w", err)
 	}
-	a.txs.put(key, decodedTx{tx: tx, from: from})
+	a.txs.Put(key, decodedTx{tx: tx, from: from})
 	return tx, from, CodeOK, nil
 }
 
@@ -267,35 +271,6 @@ const txCacheSize = 1 << 14
 type decodedTx struct {
 	tx   *types.Transaction
 	from common.Address
-}
-
-// txCache remembers recently decoded transactions by the keccak256 hash of their
-// bytes. Decoding, the stateless checks and sender recovery are functions of those
-// bytes and the chain's (fixed) rules, so the cache cannot change a result; a
-// transaction object is immutable and safe to share. Two generations: when the
-// current one is full it becomes the previous one.
-type txCache struct {
-	mu        sync.Mutex
-	cur, prev map[common.Hash]decodedTx
-}
-
-func (c *txCache) get(h common.Hash) (decodedTx, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d, ok := c.cur[h]; ok {
-		return d, true
-	}
-	d, ok := c.prev[h]
-	return d, ok
-}
-
-func (c *txCache) put(h common.Hash, d decodedTx) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur == nil || len(c.cur) >= txCacheSize {
-		c.prev, c.cur = c.cur, make(map[common.Hash]decodedTx, 1024)
-	}
-	c.cur[h] = d
 }
 
 // baseFeeAfter returns the base fee of the block after parent: the genesis base fee

@@ -21,6 +21,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/txcache"
 	"github.com/farolnet/farol/spn/wasm"
 )
 
@@ -139,7 +140,12 @@ type App struct {
 	// at the next.
 	pool map[common.Hash]*pendingTx
 
-	senders      senderCache
+	// senders are recovered senders by tx hash (sha256 of the whole encoded
+	// transaction, signature included), so a transaction's signature is verified once
+	// across CheckTx, PrepareProposal, ProcessProposal, FinalizeBlock (the engine's
+	// wasm.Block.Senders hint) and the store. An entry only ever comes from Tx.Sender
+	// on the decoded bytes of that hash; it is not consensus data.
+	senders      *txcache.Cache[wasm.Address]
 	feed         feed // wasm_subscribe subscribers
 	noSenderHint bool // tests and benchmarks: let the engine recover every sender
 
@@ -192,7 +198,7 @@ func Open(dir string, gen *Genesis, cfg Config) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	a := &App{gen: gen, st: st, eng: eng, cfg: cfg, sims: make(chan struct{}, 1), qs: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+	a := &App{gen: gen, st: st, eng: eng, cfg: cfg, senders: txcache.New[wasm.Address](senderCacheSize), sims: make(chan struct{}, 1), qs: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	a.resetMempool()
 	h, ok, err := st.readHead()
 	if err != nil {
@@ -347,7 +353,7 @@ func (a *App) decode(raw []byte) decoded {
 	if d.err != nil {
 		return d
 	}
-	d.sender, d.err = a.senders.sender(raw, tx)
+	d.sender, d.err = a.sender(raw, tx)
 	if d.err != nil {
 		d.code = CodeSignature
 	}
@@ -768,35 +774,20 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	return &abci.ResponseCommit{}, nil
 }
 
-// senderCache remembers recovered senders by tx hash (sha256 of the whole encoded
-// transaction, signature included) so a transaction's signature is verified once
-// across CheckTx, PrepareProposal, ProcessProposal, FinalizeBlock (the engine's
-// wasm.Block.Senders hint) and the store. An entry only ever comes from Tx.Sender on
-// the decoded bytes of that hash. It is bounded and not consensus data.
-type senderCache struct {
-	mu sync.Mutex
-	m  map[common.Hash]wasm.Address
-}
+// senderCacheSize bounds each of the two generations of the sender cache.
+const senderCacheSize = 1 << 16
 
-const senderCacheSize = 1 << 17
-
-func (c *senderCache) sender(raw []byte, tx *wasm.Tx) (wasm.Address, error) {
+// sender returns the sender of tx, the decoded raw, from the sender cache or by
+// recovering it (and caching it).
+func (a *App) sender(raw []byte, tx *wasm.Tx) (wasm.Address, error) {
 	h := TxHash(raw)
-	c.mu.Lock()
-	a, ok := c.m[h]
-	c.mu.Unlock()
-	if ok {
-		return a, nil
+	if from, ok := a.senders.Get(h); ok {
+		return from, nil
 	}
-	a, err := tx.Sender()
+	from, err := tx.Sender()
 	if err != nil {
-		return a, err
+		return from, err
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= senderCacheSize {
-		c.m = make(map[common.Hash]wasm.Address, 1024)
-	}
-	c.m[h] = a
-	c.mu.Unlock()
-	return a, nil
+	a.senders.Put(h, from)
+	return from, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/farolnet/farol/spn/txcache"
 	"github.com/farolnet/farol/spn/wasm"
 	"github.com/farolnet/farol/spn/wasm/wasmtest"
 )
@@ -66,7 +67,7 @@ func BenchmarkFinalizeTransfers(b *testing.B) {
 	finalize := func(hint, warm bool) (total, senders time.Duration) {
 		a.noSenderHint = !hint
 		if !warm {
-			a.senders = senderCache{}
+			a.senders = txcache.New[wasm.Address](senderCacheSize)
 		}
 		start := time.Now()
 		res, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 4, Txs: txs, Time: genesisTime.Add(4 * time.Second)})
