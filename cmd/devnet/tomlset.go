@@ -54,13 +54,15 @@ func setTOML(home string, settings []tomlSetting) error {
 
 // setTOMLLines applies settings to the TOML text doc.
 func setTOMLLines(doc string, settings []tomlSetting) (string, error) {
-	want := map[[2]string]string{} // (section, key) -> value
-	for _, s := range settings {
-		section, key := "", s.key
-		if i := strings.LastIndex(s.key, "."); i >= 0 {
-			section, key = s.key[:i], s.key[i+1:]
+	keys := make([][2]string, len(settings)) // (section, key) of each setting
+	want := map[[2]string]string{}
+	for i, st := range settings {
+		section, key := "", st.key
+		if j := strings.LastIndex(st.key, "."); j >= 0 {
+			section, key = st.key[:j], st.key[j+1:]
 		}
-		want[[2]string{section, key}] = s.value
+		keys[i] = [2]string{section, key}
+		want[keys[i]] = st.value
 	}
 	lines := strings.Split(doc, "\n")
 	section := ""
@@ -80,13 +82,9 @@ func setTOMLLines(doc string, settings []tomlSetting) (string, error) {
 			done[k] = true
 		}
 	}
-	for _, s := range settings { // in the caller's order, for a stable error
-		section, key := "", s.key
-		if i := strings.LastIndex(s.key, "."); i >= 0 {
-			section, key = s.key[:i], s.key[i+1:]
-		}
-		if !done[[2]string{section, key}] {
-			return "", fmt.Errorf("no key %q in section [%s]", key, section)
+	for _, k := range keys { // in the caller's order, for a stable error
+		if !done[k] {
+			return "", fmt.Errorf("no key %q in section [%s]", k[1], k[0])
 		}
 	}
 	return strings.Join(lines, "\n"), nil
