@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	cmttypes "github.com/cometbft/cometbft/types"
 )
 
@@ -246,39 +245,11 @@ func (m *mainnet) Endpoints() []endpoint {
 
 // Watch prints one line per new block, from the node's event stream.
 func (m *mainnet) Watch(ctx context.Context) {
-	client, err := rpchttp.New(m.rpcAddr(), "/websocket")
-	if err != nil {
-		logf("[mainnet] watch: %v", err)
-		return
-	}
-	if err := client.Start(); err != nil {
-		logf("[mainnet] watch: %v", err)
-		return
-	}
-	defer client.Stop() //nolint:errcheck
-	events, err := client.Subscribe(ctx, "devnet", cmttypes.EventQueryNewBlock.String(), 100)
-	if err != nil {
-		logf("[mainnet] watch: %v", err)
-		return
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-events:
-			if !ok {
-				return
-			}
-			data, ok := ev.Data.(cmttypes.EventDataNewBlock)
-			if !ok || data.Block == nil {
-				continue
-			}
-			b := data.Block
-			fmt.Printf("%s  [mainnet] block %-6d txs=%-3d hash=%X app=%X proposer=%X\n",
-				b.Time.Local().Format("15:04:05"), b.Height, len(b.Txs),
-				short(b.Hash()), short(b.AppHash), short(b.ProposerAddress))
-		}
-	}
+	watchBlocks(ctx, "mainnet", m.rpcAddr(), func(b *cmttypes.Block) {
+		fmt.Printf("%s  [mainnet] block %-6d txs=%-3d hash=%X app=%X proposer=%X\n",
+			b.Time.Local().Format("15:04:05"), b.Height, len(b.Txs),
+			short(b.Hash()), short(b.AppHash), short(b.ProposerAddress))
+	})
 }
 
 // farold runs one farold command against the devnet home and returns its

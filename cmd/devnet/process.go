@@ -11,6 +11,7 @@ import (
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	cmttypes "github.com/cometbft/cometbft/types"
 )
 
 // nodeProcess is a CometBFT node (farold or spnd) the devnet runs as a child process
@@ -102,3 +103,36 @@ func (p *nodeProcess) Stop(timeout time.Duration) error {
 
 // Done is closed when the process has exited.
 func (p *nodeProcess) Done() <-chan struct{} { return p.done }
+
+// watchBlocks calls f with every new block of the CometBFT node at rpcAddr, from its
+// event stream, until ctx is done; label prefixes the error lines.
+func watchBlocks(ctx context.Context, label, rpcAddr string, f func(*cmttypes.Block)) {
+	client, err := rpchttp.New(rpcAddr, "/websocket")
+	if err != nil {
+		logf("[%s] watch: %v", label, err)
+		return
+	}
+	if err := client.Start(); err != nil {
+		logf("[%s] watch: %v", label, err)
+		return
+	}
+	defer client.Stop() //nolint:errcheck
+	events, err := client.Subscribe(ctx, "devnet", cmttypes.EventQueryNewBlock.String(), 100)
+	if err != nil {
+		logf("[%s] watch: %v", label, err)
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if data, ok := ev.Data.(cmttypes.EventDataNewBlock); ok && data.Block != nil {
+				f(data.Block)
+			}
+		}
+	}
+}

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/ethereum/go-ethereum/crypto"
 )
@@ -345,38 +344,12 @@ func (s *spnNode) Watch(ctx context.Context) {
 	if s.unsupported != "" {
 		return
 	}
-	client, err := rpchttp.New(s.cometAddr(), "/websocket")
-	if err != nil {
-		logf("[%s] watch: %v", s.name, err)
-		return
-	}
-	if err := client.Start(); err != nil {
-		logf("[%s] watch: %v", s.name, err)
-		return
-	}
-	defer client.Stop() //nolint:errcheck
-	events, err := client.Subscribe(ctx, "devnet", cmttypes.EventQueryNewBlock.String(), 100)
-	if err != nil {
-		logf("[%s] watch: %v", s.name, err)
-		return
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-events:
-			if !ok {
-				return
-			}
-			data, ok := ev.Data.(cmttypes.EventDataNewBlock)
-			if !ok || data.Block == nil || len(data.Block.Txs) == 0 {
-				continue
-			}
-			b := data.Block
+	watchBlocks(ctx, s.name, s.cometAddr(), func(b *cmttypes.Block) {
+		if len(b.Txs) > 0 {
 			fmt.Printf("%s  [%s] block %-6d txs=%-4d app=%X\n",
 				b.Time.Local().Format("15:04:05"), s.name, b.Height, len(b.Txs), short(b.AppHash))
 		}
-	}
+	})
 }
 
 // spnd runs one spnd command and returns its standard output.
