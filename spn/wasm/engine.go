@@ -31,6 +31,13 @@ type Config struct {
 	// block's context is cancelled (a safety net for a stuck node; metering already
 	// bounds every call). It costs a goroutine per Wasm function call from the host.
 	NoCloseOnContextDone bool
+	// MaxPooledMemory bounds the bytes (linear memory plus a fixed overhead per
+	// instance) of the finished instances kept for reuse; 0 means
+	// DefaultMaxPooledMemory. Reuse changes no result (reuse.go).
+	MaxPooledMemory int
+	// NoInstanceReuse creates a new instance for every call instead of resetting a
+	// finished one (for comparisons; the results are the same).
+	NoInstanceReuse bool
 }
 
 // Engine executes blocks of Wasm SPN transactions. It is safe for concurrent use.
@@ -44,10 +51,13 @@ type Engine struct {
 
 	mem *memPool
 
-	mu       sync.Mutex
-	compiled map[[32]byte]*compiledCode
-	maxComp  int
-	tick     uint64 // use counter for the compiled modules' LRU order (under mu)
+	mu        sync.Mutex
+	compiled  map[[32]byte]*compiledCode
+	maxComp   int
+	tick      uint64 // use counter for the compiled modules' LRU order (under mu)
+	idleBytes int    // cost of the idle instances (under mu)
+	maxIdle   int
+	noReuse   bool
 }
 
 // DefaultMaxCompiled is the default of Config.MaxCompiled.
@@ -62,6 +72,12 @@ type compiledCode struct {
 	hasInit  bool
 	hasStart bool
 	pages    uint32
+
+	plan     *reusePlan  // nil: instances are never reused
+	idle     []*instance // finished instances in their initial state (under Engine.mu)
+	snapOnce sync.Once
+	snapDone bool
+	snap     []byte // linear memory of a fresh instance
 }
 
 // New returns an Engine with wazero's compiler engine and the host modules registered.
@@ -74,6 +90,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if e.maxComp = cfg.MaxCompiled; e.maxComp <= 0 {
 		e.maxComp = DefaultMaxCompiled
 	}
+	if e.maxIdle = cfg.MaxPooledMemory; e.maxIdle <= 0 {
+		e.maxIdle = DefaultMaxPooledMemory
+	}
+	e.noReuse = cfg.NoInstanceReuse
 	if e.maxDepth <= 0 {
 		e.maxDepth = DefaultCallDepth
 	}
@@ -136,7 +156,18 @@ func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 		}
 		return c, c.err
 	}
-	m, err := e.rt.CompileModule(context.Background(), code)
+	var m wazero.CompiledModule
+	var err error
+	if c.plan = planReuse(code); c.plan != nil {
+		m, err = e.rt.CompileModule(context.Background(), c.plan.code)
+		if err != nil {
+			// the verdict on the stored bytes is wazero's alone
+			c.plan = nil
+		}
+	}
+	if c.plan == nil {
+		m, err = e.rt.CompileModule(context.Background(), code)
+	}
 	if err != nil {
 		c.err = errorf(ErrCompile, "%v", err)
 		// keep failures out of the cache: a later upload of the same hash fails again
@@ -177,6 +208,7 @@ func (e *Engine) release(c *compiledCode) {
 // while more than maxComp are kept.
 func (e *Engine) evict() {
 	var drop []wazero.CompiledModule
+	var idle []*instance
 	e.mu.Lock()
 	for len(e.compiled) > e.maxComp {
 		var victim [32]byte
@@ -191,8 +223,16 @@ func (e *Engine) evict() {
 		}
 		delete(e.compiled, victim)
 		drop = append(drop, vc.mod)
+		for _, in := range vc.idle {
+			e.idleBytes -= in.cost
+		}
+		idle = append(idle, vc.idle...)
+		vc.idle = nil
 	}
 	e.mu.Unlock()
+	for _, in := range idle {
+		_ = in.mod.Close(context.Background())
+	}
 	for _, m := range drop {
 		_ = m.Close(context.Background())
 	}
@@ -319,20 +359,18 @@ func (ev *env) run(c *compiledCode, entry string, caller, self Address, value ex
 	}
 	f := &frame{env: ev, caller: caller, self: self, value: value, input: input, depth: depth, readOnly: readOnly}
 	ctx := context.WithValue(experimental.WithMemoryAllocator(ev.ctx, ev.e.mem), frameKey{}, f)
-	mod, err := ev.e.rt.InstantiateModule(ctx, c.mod, ev.e.modCfg)
+	inst, err := ev.e.instance(ctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
 			ev.fatal = ctx.Err()
 		}
 		return callResult{status: StatusTrap, gasUsed: gas, err: errorf(ErrTrap, "instantiate: %v", err)}
 	}
-	defer mod.Close(ctx)
-	f.gas = mod.ExportedGlobal(gasGlobalExport).(api.MutableGlobal)
+	f.gas = inst.gas
 	f.gas.Set(gas - cost)
-	if c.hasStart {
-		entry = EntryPrefix + entry // _initialize, then entry, in one host->guest call
-	}
-	_, err = mod.ExportedFunction(entry).Call(ctx)
+	_, err = inst.entry(c, entry).Call(ctx)
+	// Only an instance whose call returned normally is kept (reset) for another call.
+	defer ev.e.putInstance(ctx, c, inst, err == nil && ev.fatal == nil && ctx.Err() == nil)
 	left := int64(f.gas.Get())
 	res := callResult{gasUsed: gas, ret: f.ret}
 	if left >= 0 {
@@ -357,7 +395,7 @@ func (ev *env) run(c *compiledCode, entry string, caller, self Address, value ex
 				res.err = fmt.Errorf("%w: %w", ErrTrap, err)
 			}
 		}
-		if d := mod.ExportedGlobal(depthGlobalExport); d != nil && uint32(d.Get()) > ev.e.lim.MaxFrames {
+		if d := inst.depth; d != nil && uint32(d.Get()) > ev.e.lim.MaxFrames {
 			res.err = errorf(ErrCallDepth, "more than %d nested Wasm calls", ev.e.lim.MaxFrames)
 		}
 	}

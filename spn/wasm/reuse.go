@@ -1,0 +1,338 @@
+package wasm
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Instance reuse (docs/adr/008-wasm-instance-reuse.md).
+//
+// Every call behaves as if it ran in a fresh instance of its module. Creating one costs
+// wazero ~20 KB of Go heap (module instance, globals, a call engine with a 10 KB
+// stack), and with short calls the garbage collector then limits parallel speed-up.
+// So the engine keeps finished instances and, before one serves another call, puts it
+// back into the exact state instantiation leaves:
+//
+//   - linear memory: the bytes are overwritten with a copy taken from a fresh instance
+//     before its first call (every instance of a module starts with the same memory:
+//     data segments are constants); an instance whose memory grew is discarded, since
+//     memory.grow cannot be undone;
+//   - globals: every mutable global (the instrumenter's gas and depth counters
+//     included) is set back to the value it had right after this instance was
+//     created. Non-exported globals are reachable because the engine compiles the
+//     stored module with one extra export per mutable global ("__farol_g<index>"); the
+//     stored (consensus) code is not changed, and uploaded modules cannot use the
+//     __farol_ prefix;
+//   - tables and passive segments: modules that could change them (table.set,
+//     table.fill, table.copy, table.init, elem.drop, data.drop; table.grow is refused
+//     at upload) are never reused. memory.init only reads its segment.
+//
+// Nothing else of an instance is observable by its code: imports are host functions
+// whose per-call state lives in the frame, the WASI shim answers from the block.
+// Only instances whose call returned normally are kept: a trap, revert, out-of-gas or
+// cancelled context discards the instance. An instance is used by one call at a time
+// (a nested call to the same module gets another one), and at most maxIdlePerCode
+// instances per module and Config.MaxPooledMemory bytes in all are kept idle; they are
+// closed with their compiled module when the LRU releases it.
+
+// maxIdlePerCode bounds the idle instances kept per compiled module: enough for two
+// workers with a few nested calls to the same module.
+const maxIdlePerCode = 8
+
+// instanceOverhead is what an idle instance is counted for besides its linear memory
+// (wazero's instance bookkeeping and call engines).
+const instanceOverhead = 32 << 10
+
+// DefaultMaxPooledMemory is the default of Config.MaxPooledMemory.
+const DefaultMaxPooledMemory = 64 << 20
+
+const globalExportPrefix = "__farol_g"
+
+// reusePlan is what the engine needs to reuse instances of a module.
+type reusePlan struct {
+	code    []byte   // the stored module with the global exports added: what is compiled
+	globals []string // export names of the mutable globals
+}
+
+// planReuse inspects an instrumented module. It returns nil if instances of the module
+// must not be reused: the module could change a table or a passive segment, or it
+// does not parse (then the stored bytes are compiled as they are, and wazero decides
+// whether they are valid, exactly as without reuse).
+func planReuse(code []byte) *reusePlan {
+	if len(code) < 8 {
+		return nil
+	}
+	r := &reader{b: code, pos: 8}
+	var mutable []uint32
+	exportAt, exportEnd := -1, -1 // the export section, id byte to end
+	var exportBody []byte
+	for r.pos < len(r.b) {
+		start := r.pos
+		id, err := r.byte()
+		if err != nil {
+			return nil
+		}
+		size, err := r.u32()
+		if err != nil {
+			return nil
+		}
+		body, err := r.bytes(size)
+		if err != nil {
+			return nil
+		}
+		switch id {
+		case secGlobal:
+			if mutable, err = mutableGlobals(body); err != nil {
+				return nil
+			}
+		case secExport:
+			exportAt, exportEnd, exportBody = start, r.pos, body
+		case secCode:
+			if !codeReusable(body) {
+				return nil
+			}
+		}
+	}
+	if exportAt < 0 {
+		return nil // instrumented modules always export the gas counter
+	}
+	er := &reader{b: exportBody}
+	n, err := er.u32()
+	if err != nil {
+		return nil
+	}
+	p := &reusePlan{}
+	body := appendU32(nil, n+uint32(len(mutable)))
+	body = append(body, exportBody[er.pos:]...)
+	for _, g := range mutable {
+		name := globalExportPrefix + strconv.FormatUint(uint64(g), 10)
+		p.globals = append(p.globals, name)
+		body = appendU32(body, uint32(len(name)))
+		body = append(body, name...)
+		body = append(body, 3) // global
+		body = appendU32(body, g)
+	}
+	out := make([]byte, 0, len(code)+len(body)-len(exportBody)+8)
+	out = append(out, code[:exportAt]...)
+	out = append(out, secExport)
+	out = appendU32(out, uint32(len(body)))
+	out = append(out, body...)
+	p.code = append(out, code[exportEnd:]...)
+	return p
+}
+
+// mutableGlobals returns the indices of the mutable globals a global section defines
+// (modules import no globals, so they are the global indices).
+func mutableGlobals(body []byte) ([]uint32, error) {
+	r := &reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	var out []uint32
+	for i := uint32(0); i < n; i++ {
+		if _, err := r.byte(); err != nil { // value type
+			return nil, err
+		}
+		mut, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		if err := r.constExpr(); err != nil {
+			return nil, err
+		}
+		if mut == 1 {
+			out = append(out, i)
+		}
+	}
+	return out, r.done()
+}
+
+// codeReusable reports whether no function body contains an instruction that changes
+// a table or drops a segment.
+func codeReusable(body []byte) bool {
+	r := &reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return false
+	}
+	for i := uint32(0); i < n; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return false
+		}
+		fb, err := r.bytes(size)
+		if err != nil {
+			return false
+		}
+		br := &reader{b: fb}
+		groups, err := br.u32()
+		if err != nil {
+			return false
+		}
+		for g := uint32(0); g < groups; g++ {
+			if _, err := br.u32(); err != nil {
+				return false
+			}
+			if _, err := br.byte(); err != nil {
+				return false
+			}
+		}
+		for p := br.pos; p < len(fb); {
+			op, next, err := skipInstr(fb, p)
+			if err != nil {
+				return false
+			}
+			switch op {
+			case 0x26, // table.set
+				0xfc09, // data.drop
+				0xfc0c, // table.init
+				0xfc0d, // elem.drop
+				0xfc0e, // table.copy
+				0xfc0f, // table.grow
+				0xfc11: // table.fill
+				return false
+			}
+			p = next
+		}
+	}
+	return r.done() == nil
+}
+
+// instance is a live module instance and the handles the engine uses on it.
+type instance struct {
+	mod      api.Module
+	mem      api.Memory
+	gas      api.MutableGlobal
+	depth    api.Global
+	call     api.Function // the "call" entry (or its _initialize wrapper), looked up once
+	init     api.Function // the "instantiate" entry
+	globals  []api.MutableGlobal
+	initial  []uint64 // the globals' values right after instantiation
+	cost     int      // bytes counted against Config.MaxPooledMemory
+	reusable bool
+}
+
+func (in *instance) entry(c *compiledCode, name string) api.Function {
+	fn := &in.call
+	if name == "instantiate" {
+		fn = &in.init
+	}
+	if *fn == nil {
+		if c.hasStart {
+			name = EntryPrefix + name // _initialize, then the entry, in one host->guest call
+		}
+		*fn = in.mod.ExportedFunction(name)
+	}
+	return *fn
+}
+
+// instance returns an instance of c in its post-instantiation state: an idle one if
+// there is one, else a new one.
+func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, error) {
+	if c.plan != nil {
+		var in *instance
+		e.mu.Lock()
+		if n := len(c.idle); n > 0 {
+			in = c.idle[n-1]
+			c.idle[n-1] = nil
+			c.idle = c.idle[:n-1]
+			e.idleBytes -= in.cost
+		}
+		e.mu.Unlock()
+		if in != nil {
+			if !in.mod.IsClosed() {
+				return in, nil
+			}
+			_ = in.mod.Close(ctx)
+		}
+	}
+	mod, err := e.rt.InstantiateModule(ctx, c.mod, e.modCfg)
+	if err != nil {
+		return nil, err
+	}
+	in := &instance{mod: mod, mem: mod.Memory()}
+	in.gas, _ = mod.ExportedGlobal(gasGlobalExport).(api.MutableGlobal)
+	in.depth = mod.ExportedGlobal(depthGlobalExport)
+	if c.plan == nil || in.gas == nil || e.noReuse {
+		return in, nil
+	}
+	in.globals = make([]api.MutableGlobal, len(c.plan.globals))
+	in.initial = make([]uint64, len(c.plan.globals))
+	for i, name := range c.plan.globals {
+		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
+		if !ok {
+			return in, nil // not reusable (cannot happen: planReuse exported them)
+		}
+		in.globals[i], in.initial[i] = g, g.Get()
+	}
+	var size uint32
+	if in.mem != nil {
+		size = in.mem.Size()
+	}
+	c.snapOnce.Do(func() {
+		if in.mem != nil {
+			b, _ := in.mem.Read(0, size)
+			c.snap = append([]byte(nil), b...)
+		}
+		c.snapDone = true
+	})
+	if !c.snapDone || uint32(len(c.snap)) != size {
+		return in, nil
+	}
+	in.cost = int(size) + instanceOverhead
+	in.reusable = true
+	return in, nil
+}
+
+// reset puts an instance whose call returned normally back into its state right after
+// instantiation. It returns false if that is impossible (its memory grew).
+func (in *instance) reset(snap []byte) bool {
+	if in.mem != nil {
+		if in.mem.Size() != uint32(len(snap)) {
+			return false
+		}
+		b, ok := in.mem.Read(0, uint32(len(snap)))
+		if !ok {
+			return false
+		}
+		copy(b, snap)
+	} else if len(snap) != 0 {
+		return false
+	}
+	for i, g := range in.globals {
+		g.Set(in.initial[i])
+	}
+	return true
+}
+
+// putInstance ends a call's use of an instance: it is reset and kept if ok (the call
+// returned normally) and there is room, else closed.
+func (e *Engine) putInstance(ctx context.Context, c *compiledCode, in *instance, ok bool) {
+	if ok && in.reusable && !e.noReuse && !in.mod.IsClosed() && in.reset(c.snap) {
+		e.mu.Lock()
+		kept := len(c.idle) < maxIdlePerCode && e.idleBytes+in.cost <= e.maxIdle
+		if kept {
+			c.idle = append(c.idle, in)
+			e.idleBytes += in.cost
+		}
+		e.mu.Unlock()
+		if kept {
+			return
+		}
+	}
+	_ = in.mod.Close(ctx)
+}
+
+// Idle returns how many finished instances the engine keeps for reuse.
+func (e *Engine) Idle() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, c := range e.compiled {
+		n += len(c.idle)
+	}
+	return n
+}
