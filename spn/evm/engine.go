@@ -106,28 +106,20 @@ type blockRun struct {
 	blockCtx vm.BlockContext
 	msgs     []*core.Message
 	msgErrs  []error
-	parent   common.Hash
 	workers  sync.Pool // *worker
 }
 
 // worker holds what one goroutine reuses from transaction to transaction.
 type worker struct {
 	evm *vm.EVM
-	r   viewReader
+	st  *txState
 }
 
 func (b *blockRun) getWorker() *worker {
 	if w, ok := b.workers.Get().(*worker); ok {
 		return w
 	}
-	w := &worker{
-		r: viewReader{
-			accounts: make(map[common.Address]*origAccount, 8),
-			slots:    make(map[slotID]common.Hash, 8),
-		},
-	}
-	w.evm = vm.NewEVM(b.blockCtx, nil, b.e.config, b.e.opts.VM)
-	return w
+	return &worker{evm: vm.NewEVM(b.blockCtx, nil, b.e.config, b.e.opts.VM), st: newTxState()}
 }
 
 // blockContext mirrors core.NewEVMBlockContext for an explicit beneficiary.
@@ -169,85 +161,37 @@ func (b *blockRun) Execute(i int, v exec.View) (txOutcome, error) {
 	}
 	w := b.getWorker()
 	defer b.workers.Put(w)
-	w.r.reset(v)
-	defer w.r.reset(nil)
-
-	sdb, err := state.NewWithReader(b.parent, b.e.db, &w.r)
-	if err != nil {
-		return txOutcome{}, fmt.Errorf("%w: %w", ErrState, err)
-	}
 	tx := b.block.Txs[i]
 	msg := b.msgs[i]
-	ts := &txState{StateDB: sdb, r: &w.r, coinbase: b.blockCtx.Coinbase}
-	sdb.SetTxContext(tx.Hash(), i)
+	st := w.st
+	st.reset(v, b.blockCtx.Coinbase, tx.Hash(), i)
+	defer st.reset(nil, common.Address{}, common.Hash{}, 0)
 
 	evm := w.evm
-	evm.StateDB = ts
+	evm.StateDB = st
 	evm.SetTxContext(core.NewEVMTxContext(msg))
 	gp := new(core.GasPool).AddGas(b.blockCtx.GasLimit)
 	res, err := core.ApplyMessage(evm, msg, gp)
 	evm.StateDB = nil
-	if w.r.err != nil {
-		return txOutcome{}, w.r.err
+	if st.err != nil {
+		return txOutcome{}, st.err
 	}
 	if err != nil {
 		return txOutcome{}, fmt.Errorf("%w: %w", ErrInvalidTx, err)
 	}
-	ts.Finalise(true)
-	if err := b.writeBack(ts, v); err != nil {
+	st.Finalise(true)
+	if err := st.writeBack(); err != nil {
 		return txOutcome{}, err
 	}
 	out := txOutcome{
 		failed:  res.Failed(),
 		gasUsed: res.UsedGas,
-		logs:    sdb.GetLogs(tx.Hash(), b.blockCtx.BlockNumber.Uint64(), b.block.Hash, b.blockCtx.Time),
+		logs:    st.logsFor(b.blockCtx.BlockNumber.Uint64(), b.block.Hash, b.blockCtx.Time),
 	}
 	if tx.To() == nil {
 		out.contract = crypto.CreateAddress(msg.From, tx.Nonce())
 	}
 	return out, nil
-}
-
-// writeBack writes to the view every account field and slot whose final value differs
-// from the value the transaction first read, and the deferred fee credit.
-func (b *blockRun) writeBack(ts *txState, v exec.View) error {
-	sdb := ts.StateDB
-	r := ts.r
-	for addr, o := range r.accounts {
-		if !sdb.Exist(addr) {
-			if o.metaPresent {
-				v.Write(accountKey(addr), nil)
-			}
-			if !o.balance.IsZero() {
-				v.Write(balanceKey(addr), nil)
-			}
-			continue
-		}
-		bal := exec.U256(*sdb.GetBalance(addr))
-		if bal != o.balance || !o.exists {
-			v.Write(balanceKey(addr), encodeBalance(bal))
-		}
-		nonce, codeHash := sdb.GetNonce(addr), sdb.GetCodeHash(addr)
-		if !o.exists || !o.metaPresent || nonce != o.meta.nonce || codeHash != o.meta.codeHash {
-			m := meta{nonce: nonce, codeHash: codeHash, root: o.meta.root}
-			v.Write(accountKey(addr), encodeMeta(m))
-			if codeHash != o.meta.codeHash && codeHash != types.EmptyCodeHash {
-				v.Write(codeKey(codeHash), append([]byte(nil), sdb.GetCode(addr)...))
-			}
-		}
-	}
-	for id, orig := range r.slots {
-		if cur := sdb.GetState(id.addr, id.slot); cur != orig {
-			v.Write(slotKey(id.addr, id.slot), encodeSlot(cur))
-		}
-	}
-	if r.err != nil {
-		return r.err
-	}
-	if !ts.fee.IsZero() {
-		return v.AddDelta(balanceKey(ts.coinbase), exec.U256(ts.fee))
-	}
-	return nil
 }
 
 // ExecuteBlock executes block on the state with root parent, commits the post-state
@@ -291,7 +235,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 
 func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) (*Result, []exec.Write, *baseStorage, error) {
 	h := block.Header
-	run := &blockRun{e: e, block: block, parent: parent}
+	run := &blockRun{e: e, block: block}
 	run.blockCtx = e.blockContext(block)
 	workers := e.opts.Workers
 	cfg := e.opts.Exec
