@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/farolnet/farol/spn/exec"
 	"github.com/tetratelabs/wazero"
@@ -58,6 +59,7 @@ type Engine struct {
 	idleBytes int    // cost of the idle instances (under mu)
 	maxIdle   int
 	noReuse   bool
+	created   atomic.Int64 // instances created (tests)
 }
 
 // DefaultMaxCompiled is the default of Config.MaxCompiled.

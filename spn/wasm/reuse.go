@@ -253,6 +253,7 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 	if err != nil {
 		return nil, err
 	}
+	e.created.Add(1)
 	in := &instance{mod: mod, mem: mod.Memory()}
 	in.gas, _ = mod.ExportedGlobal(gasGlobalExport).(api.MutableGlobal)
 	in.depth = mod.ExportedGlobal(depthGlobalExport)

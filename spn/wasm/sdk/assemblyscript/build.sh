@@ -10,7 +10,14 @@ for c in counter token amm; do
     --runtime stub --optimizeLevel 3 --shrinkLevel 0 --noAssert \
     --exportStart _initialize --use abort=assembly/farol/farolAbort
 done
+# Instance reuse test contract (spn/wasm/reuse_test.go).
+npx asc assembly/tests/leak.ts --outFile ../../testdata/reuse/leak_as.wasm \
+  --runtime stub --optimizeLevel 3 --shrinkLevel 0 --noAssert \
+  --exportStart _initialize --use abort=assembly/farol/farolAbort
 # Hostile test modules (text format, assembled with binaryen's wasm-as).
 for w in ../../testdata/hostile/*.wat ../../testdata/abi/*.wat; do
   npx wasm-as "$w" -o "${w%.wat}.wasm" --enable-bulk-memory --enable-sign-ext --enable-simd --enable-threads
+done
+for w in ../../testdata/reuse/*.wat; do
+  npx wasm-as "$w" -o "${w%.wat}.wasm" --enable-bulk-memory --enable-sign-ext --enable-reference-types
 done

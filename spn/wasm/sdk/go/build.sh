@@ -6,3 +6,5 @@ OUT=../../wasmtest/testdata
 for c in counter token amm; do
   GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -ldflags=-s -o "$OUT/go_$c.wasm" "./examples/$c"
 done
+# Instance reuse test contract (spn/wasm/reuse_test.go).
+GOOS=wasip1 GOARCH=wasm go build -trimpath -buildmode=c-shared -ldflags=-s -o ../../testdata/reuse/leak_go.wasm ./tests/leak

@@ -1,0 +1,285 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"math/rand/v2"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/farolnet/farol/spn/exec"
+)
+
+var (
+	freshOnce   sync.Once
+	freshEngine *Engine
+	freshErr    error
+)
+
+// noReuseEngine is an engine that creates an instance for every call (the behaviour
+// instance reuse must reproduce).
+func noReuseEngine(t testing.TB) *Engine {
+	freshOnce.Do(func() {
+		freshEngine, freshErr = New(context.Background(), Config{ChainID: testChainID, NoInstanceReuse: true})
+	})
+	if freshErr != nil {
+		t.Fatal(freshErr)
+	}
+	return freshEngine
+}
+
+// TestReuseFreshState calls a module that changes an internal global, a heap byte and
+// a data-segment byte, grows memory, traps, reverts, runs out of gas and calls itself:
+// every call must find the state instantiation leaves, and every receipt must equal
+// the one of an engine that creates an instance per call.
+func TestReuseFreshState(t *testing.T) {
+	fresh := []byte{7, 0, 'A', 1}
+	inputs := []string{"x", "x", "g", "x", "t", "x", "r", "x", "o", "x", "n", "x", "n", "x"}
+	run := func(e *Engine) []Receipt {
+		w := newWorld(t, 1)
+		w.e = e
+		addr := w.deploy(0, "reuse/state.wasm", nil)
+		var out []Receipt
+		for _, in := range inputs {
+			r := w.runOne(w.signed(0, Tx{Kind: TxCall, To: addr, Data: []byte(in), GasLimit: 1_000_000}))
+			r.Err = nil // not part of consensus (wazero's trap text)
+			out = append(out, r)
+			switch in {
+			case "x", "g":
+				if r.Status != StatusOK || !bytes.Equal(r.Return, fresh) {
+					t.Fatalf("call %q: %v %v, want ok %v", in, r.Status, r.Return, fresh)
+				}
+			case "n":
+				want := append(append(append([]byte(nil), fresh...), fresh...), 8, 1)
+				if r.Status != StatusOK || !bytes.Equal(r.Return, want) {
+					t.Fatalf("nested call: %v %v, want ok %v", r.Status, r.Return, want)
+				}
+			case "r":
+				if r.Status != StatusReverted || !bytes.Equal(r.Return, fresh) {
+					t.Fatalf("revert: %v %v", r.Status, r.Return)
+				}
+			case "t":
+				if r.Status != StatusTrap {
+					t.Fatalf("trap: %v", r.Status)
+				}
+			case "o":
+				if r.Status != StatusOutOfGas {
+					t.Fatalf("out of gas: %v", r.Status)
+				}
+			}
+		}
+		return out
+	}
+	e := sharedEngine(t)
+	got := run(e)
+	if n := e.Idle(); n == 0 {
+		t.Fatal("no instance kept for reuse")
+	}
+	want := run(noReuseEngine(t))
+	if !reflect.DeepEqual(got, want) {
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("call %d (%q): %+v with reuse, %+v without", i, inputs[i], got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestReuseSDKContracts: AssemblyScript and Go contracts whose module state (globals,
+// heap, static data, Go's runtime) changes on every call find it fresh on the next.
+func TestReuseSDKContracts(t *testing.T) {
+	u32s := func(b []byte) []uint64 {
+		var out []uint64
+		for i := 0; i+4 <= len(b); i += 4 {
+			out = append(out, uint64(binary.LittleEndian.Uint32(b[i:])))
+		}
+		return out
+	}
+	u64s := func(b []byte) []uint64 {
+		var out []uint64
+		for i := 0; i+8 <= len(b); i += 8 {
+			out = append(out, binary.BigEndian.Uint64(b[i:]))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		file    string
+		inputs  []string
+		decode  func([]byte) []uint64
+		want    []uint64
+		created int64 // instances the calls may create
+	}{
+		// one for the first call, one after the grow, one after the revert
+		{"reuse/leak_as.wasm", []string{"", "", "g", "", "r", "", ""}, u32s, []uint64{1, 1, 1, 1}, 3},
+		// Go's runtime grows memory in _initialize on every call: never reused
+		{"reuse/leak_go.wasm", []string{"", "", "r", "", ""}, u64s, []uint64{1, 1, 1}, 5},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			w := newWorld(t, 1)
+			addr := w.deploy(0, c.file, nil)
+			var gas []uint64
+			created := w.e.created.Load()
+			for i, in := range c.inputs {
+				r := w.call(0, addr, []byte(in))
+				if in == "r" {
+					if r.Status != StatusReverted {
+						t.Fatalf("call %d: %v %v", i, r.Status, r.Err)
+					}
+					continue
+				}
+				if r.Status != StatusOK {
+					t.Fatalf("call %d: %v %v", i, r.Status, r.Err)
+				}
+				if got := c.decode(r.Return); !reflect.DeepEqual(got, c.want) {
+					t.Fatalf("call %d (%q): %v, want %v", i, in, got, c.want)
+				}
+				if in == "" {
+					gas = append(gas, r.GasUsed)
+				}
+			}
+			if n := w.e.created.Load() - created; n > c.created {
+				t.Fatalf("%d instances created for %d calls, want at most %d", n, len(c.inputs), c.created)
+			}
+			for _, g := range gas[1:] {
+				if g != gas[0] {
+					t.Fatalf("gas per identical call %v, want all equal", gas)
+				}
+			}
+			// the same via queries, each in one instance after the other
+			for i := 0; i < 3; i++ {
+				if got := c.decode(w.query(addr, nil)); !reflect.DeepEqual(got, c.want) {
+					t.Fatalf("query %d: %v, want %v", i, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestReusePlan: modules that can change a table or drop a segment are not reused;
+// the others get one export per mutable global.
+func TestReusePlan(t *testing.T) {
+	for _, c := range []struct {
+		file    string
+		reuse   bool
+		globals int
+	}{
+		{"reuse/state.wasm", true, 4}, // $g, $h, gas, depth
+		{"reuse/tables.wasm", false, 0},
+		{"reuse/datadrop.wasm", false, 0},
+		{"hostile/write_then_trap.wasm", true, 2},
+	} {
+		info, err := Instrument(readTestdata(t, c.file), DefaultLimits())
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		p := planReuse(info.Code)
+		if (p != nil) != c.reuse {
+			t.Fatalf("%s: reusable %v, want %v", c.file, p != nil, c.reuse)
+		}
+		if p != nil && len(p.globals) != c.globals {
+			t.Fatalf("%s: %d global exports, want %d", c.file, len(p.globals), c.globals)
+		}
+		// both kinds still run, with the same results as fresh instances
+		for _, e := range []*Engine{sharedEngine(t), noReuseEngine(t)} {
+			w := newWorld(t, 1)
+			w.e = e
+			addr := w.deploy(0, c.file, nil)
+			for i := 0; i < 2; i++ {
+				if r := w.call(0, addr, []byte("x")); r.Status != StatusOK {
+					t.Fatalf("%s call %d: %v %v", c.file, i, r.Status, r.Err)
+				}
+			}
+		}
+	}
+	if planReuse([]byte("\x00asm\x01\x00\x00\x00\x07\x05")) != nil {
+		t.Fatal("truncated module planned for reuse")
+	}
+}
+
+// TestReusePooledBound: idle instances are bounded per module and in bytes, and die
+// with their compiled module when the LRU releases it.
+func TestReusePooledBound(t *testing.T) {
+	e, err := New(context.Background(), Config{ChainID: testChainID, MaxCompiled: 1, MaxPooledMemory: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	w := newWorld(t, 1)
+	w.e = e
+	addr := w.deploy(0, "as_counter.wasm", nil)
+	w.call(0, addr, []byte{0})
+	if n := e.Idle(); n != 0 {
+		t.Fatalf("%d idle instances with a 1-byte bound", n)
+	}
+
+	e2, err := New(context.Background(), Config{ChainID: testChainID, MaxCompiled: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close(context.Background())
+	w.e = e2
+	w.call(0, addr, []byte{0})
+	if n := e2.Idle(); n != 1 {
+		t.Fatalf("%d idle instances after one call, want 1", n)
+	}
+	// parallel calls never keep more than maxIdlePerCode
+	var wg sync.WaitGroup
+	for g := 0; g < 3*maxIdlePerCode; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				if _, _, err := e2.Query(context.Background(), w.state, BlockInfo{}, Address{}, addr, []byte{1}, 1e8); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := e2.Idle(); n < 1 || n > maxIdlePerCode {
+		t.Fatalf("%d idle instances, want 1..%d", n, maxIdlePerCode)
+	}
+	w.deploy(0, "as_token.wasm", u64(1)) // a second module: the counter's is released
+	if n, c := e2.Idle(), e2.Compiled(); c != 1 || n > 1 {
+		t.Fatalf("%d compiled modules and %d idle instances after eviction", c, n)
+	}
+	e2.mu.Lock()
+	idleBytes := e2.idleBytes
+	e2.mu.Unlock()
+	if want := e2.Idle() * (64<<10 + instanceOverhead); idleBytes != want {
+		t.Fatalf("idle bytes %d, want %d", idleBytes, want)
+	}
+}
+
+// TestReuseEqualsFresh runs random blocks (the parallel test's mix: tokens in both
+// SDKs, an AMM, reverts, traps, out of gas) on an engine that reuses instances, at 1
+// and 2 workers, and on one that creates an instance per call: the writes, receipts
+// (gas included) and block gas are equal.
+func TestReuseEqualsFresh(t *testing.T) {
+	w := newMixWorld(t, 16)
+	fresh := noReuseEngine(t)
+	for seed := uint64(0); seed < 4; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		b := w.block(w.randomBlock(rng, 60, []float64{0, 0.5}[seed%2], 2)...)
+		want, err := fresh.ExecuteBlock(context.Background(), b, w.state, exec.Config{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cfg := range []exec.Config{{Workers: 1}, {Workers: 2, ForceParallel: true, MinParallel: -1}} {
+			got, err := w.e.ExecuteBlock(context.Background(), b, w.state, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(outcome(got), outcome(want)) || got.GasUsed != want.GasUsed {
+				t.Fatalf("seed %d, %d workers: result with instance reuse differs", seed, cfg.Workers)
+			}
+		}
+		Apply(w.state, want.Writes)
+	}
+	if w.e.Idle() == 0 {
+		t.Fatal("no instance kept for reuse")
+	}
+}
