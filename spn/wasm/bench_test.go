@@ -40,23 +40,39 @@ func BenchmarkBlock(b *testing.B) {
 	}
 }
 
-// BenchmarkExecuteOnly reports the execution phase alone (senders recovered before).
+// BenchmarkExecuteOnly reports the execution phase alone (senders recovered before),
+// with the default engine and with instance reuse or wazero's close-on-context-done
+// turned off.
 func BenchmarkExecuteOnly(b *testing.B) {
 	ctx := context.Background()
-	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID})
-	if err != nil {
-		b.Fatal(err)
+	for _, ec := range []struct {
+		name string
+		cfg  wasm.Config
+	}{
+		{"default", wasm.Config{ChainID: wasmtest.ChainID}},
+		{"noReuse", wasm.Config{ChainID: wasmtest.ChainID, NoInstanceReuse: true}},
+		{"noCloseOnCtxDone", wasm.Config{ChainID: wasmtest.ChainID, NoCloseOnContextDone: true}},
+	} {
+		eng, err := wasm.New(ctx, ec.cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer eng.Close(ctx)
+		wl, err := wasmtest.NewWorkload(eng, "as-token", 200, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		executeOnly(b, ec.name, eng, wl)
 	}
-	defer eng.Close(ctx)
-	wl, err := wasmtest.NewWorkload(eng, "as-token", 200, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+}
+
+func executeOnly(b *testing.B, name string, eng *wasm.Engine, wl *wasmtest.Workload) {
+	ctx := context.Background()
 	for _, c := range []struct {
 		name string
 		cfg  exec.Config
 	}{{"sequential", exec.Config{Workers: 1}}, {"w2", exec.Config{Workers: 2, ForceParallel: true}}} {
-		b.Run(c.name, func(b *testing.B) {
+		b.Run(name+"/"+c.name, func(b *testing.B) {
 			var exe, snd int64
 			for b.Loop() {
 				res, err := eng.ExecuteBlock(ctx, wl.Block, wl.World.State, c.cfg)

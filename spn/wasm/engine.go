@@ -80,6 +80,7 @@ type compiledCode struct {
 	snapOnce sync.Once
 	snapDone bool
 	snap     []byte // linear memory of a fresh instance
+	snapData int    // snap[snapData:] is zero
 }
 
 // New returns an Engine with wazero's compiler engine and the host modules registered.

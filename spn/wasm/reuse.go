@@ -277,6 +277,10 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 		if in.mem != nil {
 			b, _ := in.mem.Read(0, size)
 			c.snap = append([]byte(nil), b...)
+			c.snapData = len(c.snap)
+			for c.snapData > 0 && c.snap[c.snapData-1] == 0 {
+				c.snapData--
+			}
 		}
 		c.snapDone = true
 	})
@@ -290,7 +294,8 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 
 // reset puts an instance whose call returned normally back into its state right after
 // instantiation. It returns false if that is impossible (its memory grew).
-func (in *instance) reset(snap []byte) bool {
+func (in *instance) reset(c *compiledCode) bool {
+	snap := c.snap
 	if in.mem != nil {
 		if in.mem.Size() != uint32(len(snap)) {
 			return false
@@ -299,7 +304,10 @@ func (in *instance) reset(snap []byte) bool {
 		if !ok {
 			return false
 		}
-		copy(b, snap)
+		// the snapshot ends with zeros (the free part of a fresh memory): clearing is
+		// cheaper than copying
+		copy(b[:c.snapData], snap[:c.snapData])
+		clear(b[c.snapData:])
 	} else if len(snap) != 0 {
 		return false
 	}
@@ -312,7 +320,7 @@ func (in *instance) reset(snap []byte) bool {
 // putInstance ends a call's use of an instance: it is reset and kept if ok (the call
 // returned normally) and there is room, else closed.
 func (e *Engine) putInstance(ctx context.Context, c *compiledCode, in *instance, ok bool) {
-	if ok && in.reusable && !e.noReuse && !in.mod.IsClosed() && in.reset(c.snap) {
+	if ok && in.reusable && !e.noReuse && !in.mod.IsClosed() && in.reset(c) {
 		e.mu.Lock()
 		kept := len(c.idle) < maxIdlePerCode && e.idleBytes+in.cost <= e.maxIdle
 		if kept {
