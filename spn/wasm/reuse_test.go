@@ -30,12 +30,12 @@ func noReuseEngine(t testing.TB) *Engine {
 	return freshEngine
 }
 
-// TestReuseFreshState calls a module that changes an internal global, a heap byte and
-// a data-segment byte, grows memory, traps, reverts, runs out of gas and calls itself:
+// TestReuseFreshState calls a module that changes an internal global, a heap byte, a
+// data-segment byte and a byte far above the data, grows memory, traps, reverts, runs out of gas and calls itself:
 // every call must find the state instantiation leaves, and every receipt must equal
 // the one of an engine that creates an instance per call.
 func TestReuseFreshState(t *testing.T) {
-	fresh := []byte{7, 0, 'A', 1}
+	fresh := []byte{7, 0, 'A', 1, 0}
 	inputs := []string{"x", "x", "g", "x", "t", "x", "r", "x", "o", "x", "n", "x", "n", "x"}
 	run := func(e *Engine) []Receipt {
 		w := newWorld(t, 1)
