@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,9 +131,21 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 		runs      = fs.Int("runs", 3, "runs per measurement (median reported)")
 		seed      = fs.Int64("seed", 1, "workload seed")
 		scaling   = fs.Bool("scaling", false, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines")
+		cpuprof   = fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	ws, err := ints(*workers)
 	if err != nil {

@@ -28,20 +28,20 @@ type accountWrites struct {
 	slots      []exec.Write // key = slot hash bytes
 }
 
-// commit applies a block's final write set to a go-ethereum StateDB at parent and
-// commits it to the trie database; it returns the new state root.
-func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, writes []exec.Write) (common.Hash, error) {
-	sdb, err := state.NewWithReader(parent, e.db, base)
-	if err != nil {
-		return common.Hash{}, fmt.Errorf("%w: open %x: %w", ErrState, parent, err)
-	}
-	accounts := make(map[common.Address]*accountWrites)
-	codes := make(map[common.Hash][]byte)
+// blockWrites is a block's final write set grouped by account.
+type blockWrites struct {
+	accounts map[common.Address]*accountWrites
+	codes    map[common.Hash][]byte
+	addrs    []common.Address // sorted
+}
+
+func groupWrites(writes []exec.Write) (*blockWrites, error) {
+	bw := &blockWrites{accounts: make(map[common.Address]*accountWrites), codes: make(map[common.Hash][]byte)}
 	get := func(a common.Address) *accountWrites {
-		w := accounts[a]
+		w := bw.accounts[a]
 		if w == nil {
 			w = &accountWrites{}
-			accounts[a] = w
+			bw.accounts[a] = w
 		}
 		return w
 	}
@@ -55,20 +55,49 @@ func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, wr
 			aw := get(common.BytesToAddress([]byte(k[1:])))
 			aw.meta, aw.hasMeta = w.Value, true
 		case len(k) == codeKeyLen && k[0] == tagCode:
-			codes[common.BytesToHash([]byte(k[1:]))] = w.Value
+			bw.codes[common.BytesToHash([]byte(k[1:]))] = w.Value
 		case len(k) == slotKeyLen && k[0] == tagSlot:
 			aw := get(common.BytesToAddress([]byte(k[1:addrKeyLen])))
 			aw.slots = append(aw.slots, exec.Write{Key: k[addrKeyLen:], Value: w.Value})
 		default:
-			return common.Hash{}, fmt.Errorf("%w: key %x", ErrStateKey, k)
+			return nil, fmt.Errorf("%w: key %x", ErrStateKey, k)
 		}
 	}
-	addrs := make([]common.Address, 0, len(accounts))
-	for a := range accounts {
-		addrs = append(addrs, a)
+	bw.addrs = make([]common.Address, 0, len(bw.accounts))
+	for a := range bw.accounts {
+		bw.addrs = append(bw.addrs, a)
 	}
-	sort.Slice(addrs, func(i, j int) bool { return bytes.Compare(addrs[i][:], addrs[j][:]) < 0 })
+	sort.Slice(bw.addrs, func(i, j int) bool { return bytes.Compare(bw.addrs[i][:], bw.addrs[j][:]) < 0 })
+	return bw, nil
+}
 
+// commit applies a block's final write set to the state at parent and commits it to
+// the trie database; it returns the new state root. With go-ethereum's hash-based
+// trie database it updates the tries directly (commitTries); otherwise, or when an
+// account with storage is deleted (storage wiping, only reachable by pre-Cancun
+// leftovers such as an empty account with storage), it goes through a go-ethereum
+// StateDB (commitStateDB).
+func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, writes []exec.Write) (common.Hash, error) {
+	bw, err := groupWrites(writes)
+	if err != nil {
+		return common.Hash{}, err
+	}
+	if e.db.TrieDB().Scheme() == rawdb.HashScheme {
+		root, ok, err := e.commitTries(parent, base, number, bw)
+		if err != nil || ok {
+			return root, err
+		}
+	}
+	return e.commitStateDB(parent, base, number, bw)
+}
+
+// commitStateDB applies the write set through a go-ethereum StateDB at parent.
+func (e *Engine) commitStateDB(parent common.Hash, base *baseStorage, number uint64, bw *blockWrites) (common.Hash, error) {
+	sdb, err := state.NewWithReader(parent, e.db, base)
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("%w: open %x: %w", ErrState, parent, err)
+	}
+	accounts, codes, addrs := bw.accounts, bw.codes, bw.addrs
 	for _, addr := range addrs {
 		aw := accounts[addr]
 		// Final balance and metadata: written values, else the parent's.

@@ -14,14 +14,31 @@ import (
 
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
-// baseStorage is the pre-block state as exec.Storage: the engine's keys answered from a
-// go-ethereum state.Reader at the parent root. Accounts are cached for the block
-// because every account key is read twice (balance and metadata).
+// baseStorage is the pre-block state as exec.Storage: the engine's keys answered from
+// the tries at the parent root. Accounts are cached for the block because every
+// account key is read twice (balance and metadata); slots are cached for the commit.
+//
+// go-ethereum's trie reader serializes every read behind one lock (a trie resolves
+// nodes into itself as it reads, so it is not safe for concurrent use). Here each
+// reading goroutine takes its own set of tries from a free list, so the workers read
+// in parallel; the sets are independent copies over the same trie database.
 type baseStorage struct {
-	reader   state.Reader
+	db     state.Database
+	root   common.Hash
+	code   state.Reader // contract code (go-ethereum's cached code reader)
+	freeMu sync.Mutex
+	free   []*trieSet
+
 	mu       sync.Mutex
 	accounts map[common.Address]*types.StateAccount
 	slots    map[slotID]common.Hash
+}
+
+// trieSet is one goroutine's tries: the account trie and the storage tries opened
+// so far.
+type trieSet struct {
+	account state.Trie
+	storage map[common.Address]state.Trie
 }
 
 func (e *Engine) baseStorage(root common.Hash, txs int) (*baseStorage, error) {
@@ -32,10 +49,44 @@ func (e *Engine) baseStorage(root common.Hash, txs int) (*baseStorage, error) {
 	// Sized for about three accounts and three slots per transaction, so that the maps
 	// do not rehash while the block runs.
 	return &baseStorage{
-		reader:   r,
+		db:       e.db,
+		root:     root,
+		code:     r,
 		accounts: make(map[common.Address]*types.StateAccount, 3*txs),
 		slots:    make(map[slotID]common.Hash, 3*txs),
 	}, nil
+}
+
+func (s *baseStorage) getTries() (*trieSet, error) {
+	s.freeMu.Lock()
+	if n := len(s.free); n > 0 {
+		t := s.free[n-1]
+		s.free = s.free[:n-1]
+		s.freeMu.Unlock()
+		return t, nil
+	}
+	s.freeMu.Unlock()
+	tr, err := s.db.OpenTrie(s.root)
+	if err != nil {
+		return nil, err
+	}
+	return &trieSet{account: tr, storage: make(map[common.Address]state.Trie)}, nil
+}
+
+// takeTries hands the trie sets, with the nodes the block's reads resolved, to the
+// commit; later reads open new sets.
+func (s *baseStorage) takeTries() []*trieSet {
+	s.freeMu.Lock()
+	defer s.freeMu.Unlock()
+	sets := s.free
+	s.free = nil
+	return sets
+}
+
+func (s *baseStorage) putTries(t *trieSet) {
+	s.freeMu.Lock()
+	s.free = append(s.free, t)
+	s.freeMu.Unlock()
 }
 
 func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) {
@@ -45,7 +96,12 @@ func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) 
 	if ok {
 		return a, nil
 	}
-	a, err := s.reader.Account(addr)
+	t, err := s.getTries()
+	if err != nil {
+		return nil, err
+	}
+	a, err = t.account.GetAccount(addr)
+	s.putTries(t)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +109,33 @@ func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) 
 	s.accounts[addr] = a
 	s.mu.Unlock()
 	return a, nil
+}
+
+// readSlot reads a slot from the tries (no cache).
+func (s *baseStorage) readSlot(addr common.Address, slot common.Hash) (common.Hash, error) {
+	a, err := s.account(addr)
+	if err != nil || a == nil || a.Root == types.EmptyRootHash {
+		return common.Hash{}, err
+	}
+	t, err := s.getTries()
+	if err != nil {
+		return common.Hash{}, err
+	}
+	defer s.putTries(t)
+	st := t.storage[addr]
+	if st == nil {
+		if st, err = s.db.OpenStorageTrie(s.root, addr, a.Root, t.account); err != nil {
+			return common.Hash{}, err
+		}
+		t.storage[addr] = st
+	}
+	enc, err := st.GetStorage(addr, slot[:])
+	if err != nil {
+		return common.Hash{}, err
+	}
+	var v common.Hash
+	v.SetBytes(enc)
+	return v, nil
 }
 
 // Get implements exec.Storage.
@@ -68,7 +151,7 @@ func (s *baseStorage) Get(key string) ([]byte, error) {
 		}
 		return encodeMeta(meta{nonce: a.Nonce, codeHash: common.BytesToHash(a.CodeHash), root: a.Root}), nil
 	case len(key) == codeKeyLen && key[0] == tagCode:
-		return s.reader.Code(common.Address{}, common.BytesToHash([]byte(key[1:])))
+		return s.code.Code(common.Address{}, common.BytesToHash([]byte(key[1:])))
 	case len(key) == slotKeyLen && key[0] == tagSlot:
 		v, err := s.Storage(common.BytesToAddress([]byte(key[1:addrKeyLen])), common.BytesToHash([]byte(key[addrKeyLen:])))
 		if err != nil {
@@ -101,7 +184,7 @@ func (s *baseStorage) Storage(addr common.Address, slot common.Hash) (common.Has
 	if ok {
 		return v, nil
 	}
-	v, err := s.reader.Storage(addr, slot)
+	v, err := s.readSlot(addr, slot)
 	if err != nil {
 		return common.Hash{}, err
 	}
@@ -113,10 +196,10 @@ func (s *baseStorage) Storage(addr common.Address, slot common.Hash) (common.Has
 
 // Code implements state.ContractCodeReader.
 func (s *baseStorage) Code(addr common.Address, codeHash common.Hash) ([]byte, error) {
-	return s.reader.Code(addr, codeHash)
+	return s.code.Code(addr, codeHash)
 }
 
 // CodeSize implements state.ContractCodeReader.
 func (s *baseStorage) CodeSize(addr common.Address, codeHash common.Hash) (int, error) {
-	return s.reader.CodeSize(addr, codeHash)
+	return s.code.CodeSize(addr, codeHash)
 }
