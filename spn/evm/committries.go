@@ -169,8 +169,11 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 }
 
 // finalState works out an account's state after the block from its writes and its
-// parent state: written fields win, the rest is the parent's. It exists if its
-// metadata is present or its balance is not zero (see keys.go).
+// parent state: written fields win, the rest is the parent's. A written account that
+// ends empty (EIP-161: no nonce, balance or code) is deleted, as go-ethereum's
+// StateDB.Commit(deleteEmptyObjects) deletes every mutated empty account. Blocks
+// never produce such a write (each transaction's Finalise already deleted its empty
+// accounts), but the rule keeps this commit equal to go-ethereum's on any write set.
 func finalState(f *finalAccount, aw *accountWrites) error {
 	p := f.parent
 	var bal uint256.Int
@@ -184,18 +187,18 @@ func finalState(f *finalAccount, aw *accountWrites) error {
 	case p != nil:
 		bal = *p.Balance
 	}
-	m, metaPresent := emptyMeta(), false
+	m := emptyMeta()
 	switch {
 	case aw.hasMeta && aw.meta != nil:
 		d, err := decodeMeta(aw.meta)
 		if err != nil {
 			return err
 		}
-		m, metaPresent = d, true
+		m = d
 	case !aw.hasMeta && p != nil:
-		m, metaPresent = meta{nonce: p.Nonce, codeHash: common.BytesToHash(p.CodeHash)}, true
+		m = meta{nonce: p.Nonce, codeHash: common.BytesToHash(p.CodeHash)}
 	}
-	f.exists = metaPresent || !bal.IsZero()
+	f.exists = m.nonce != 0 || !bal.IsZero() || m.codeHash != types.EmptyCodeHash
 	root := types.EmptyRootHash
 	if p != nil {
 		root = p.Root
