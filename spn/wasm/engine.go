@@ -354,7 +354,7 @@ func (ev *env) call(caller, to Address, value exec.U256, input []byte, gas uint6
 	return ev.run(c, "call", caller, to, value, input, gas, depth, readOnly)
 }
 
-// run executes entry of a fresh instance of c with gas.
+// run executes entry of c with gas, in an instance in its post-instantiation state.
 func (ev *env) run(c *compiledCode, entry string, caller, self Address, value exec.U256, input []byte, gas uint64, depth int, readOnly bool) callResult {
 	cost := uint64(InstanceGas) + uint64(InstancePageGas)*uint64(c.pages)
 	if gas < cost {
