@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
@@ -34,8 +35,9 @@ type wasmRun struct {
 	SpreadPc  float64 `json:"spread_pct"`
 	TxPerS    float64 `json:"tx_per_s"`
 	USPerTx   float64 `json:"us_per_tx"`
-	SendersMS float64 `json:"senders_ms"` // median of the sender-recovery phase
-	ExecMS    float64 `json:"execute_ms"` // median of the execution phase
+	SendersMS float64 `json:"senders_ms"`      // median of the sender-recovery phase
+	ExecMS    float64 `json:"execute_ms"`      // median of the execution phase
+	AllocKB   float64 `json:"alloc_kb_per_tx"` // median Go heap allocated per transaction
 }
 
 type wasmParRun struct {
@@ -46,8 +48,8 @@ type wasmParRun struct {
 	AbortsPerTx float64 `json:"aborts_per_tx"`
 }
 
-// callCost is the cost of one contract call per SDK: a fresh instance, runtime
-// initialisation (_initialize) and the call (the counter's read).
+// callCost is the cost of one contract call per SDK: an instance (reused unless
+// -reuse=false), runtime initialisation (_initialize) and the call (the counter's read).
 type callCost struct {
 	SDK             string  `json:"sdk"`
 	CodeKB          float64 `json:"code_kb"`
@@ -55,6 +57,7 @@ type callCost struct {
 	CompileColdMS   float64 `json:"compile_cold_ms"`   // instrument + compile, empty cache
 	CompileCachedMS float64 `json:"compile_cached_ms"` // instrument + load from the on-disk cache
 	CallUS          float64 `json:"call_us"`           // median instantiate + call
+	AllocKB         float64 `json:"alloc_kb"`          // Go heap allocated per call
 	Gas             uint64  `json:"gas"`               // gas of that call
 }
 
@@ -71,6 +74,7 @@ type evmCmp struct {
 type wasmReport struct {
 	runInfo
 	GOGC    int          `json:"gogc"`
+	Reuse   bool         `json:"instance_reuse"`
 	Rows    []wasmRow    `json:"rows"`
 	Calls   []callCost   `json:"call_cost"`
 	EVM     []evmCmp     `json:"evm_erc20,omitempty"`
@@ -91,6 +95,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		withEVM   = fs.Bool("evm", true, "also run the ERC-20 workload on spn/evm")
 		gogc      = fs.Int("gogc", 0, "set the GC target percentage (debug.SetGCPercent) for the run; 0 keeps GOGC")
 		scaling   = fs.Bool("scaling", true, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines on this machine")
+		reuse     = fs.Bool("reuse", true, "reuse finished contract instances (reset to their initial state); false creates one per call")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -99,7 +104,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	report := wasmReport{runInfo: newRunInfo("wasm", args)}
+	report := wasmReport{runInfo: newRunInfo("wasm", args), Reuse: *reuse}
 	if *gogc > 0 {
 		old := debug.SetGCPercent(*gogc)
 		defer debug.SetGCPercent(old)
@@ -115,7 +120,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir})
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir, NoInstanceReuse: !*reuse})
 	if err != nil {
 		return err
 	}
@@ -173,6 +178,7 @@ func measureWasm(eng *wasm.Engine, name string, n int, workers []int, runs int, 
 	times := make([][]time.Duration, len(cfgs))
 	senders := make([][]time.Duration, len(cfgs))
 	execs := make([][]time.Duration, len(cfgs))
+	allocs := make([][]time.Duration, len(cfgs)) // bytes, as durations for median
 	stats := make([]exec.Stats, len(cfgs))
 	var ref *wasm.BlockResult
 	ok := true
@@ -183,11 +189,14 @@ func measureWasm(eng *wasm.Engine, name string, n int, workers []int, runs int, 
 				i = len(cfgs) - 1 - k
 			}
 			var res *wasm.BlockResult
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
 			d, _, err := timed(func() error {
 				var err error
 				res, err = eng.ExecuteBlock(ctx, wl.Block, wl.World.State, cfgs[i])
 				return err
 			})
+			runtime.ReadMemStats(&m1)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
@@ -205,6 +214,7 @@ func measureWasm(eng *wasm.Engine, name string, n int, workers []int, runs int, 
 				times[i] = append(times[i], d)
 				senders[i] = append(senders[i], res.Timing.Senders)
 				execs[i] = append(execs[i], res.Timing.Execute)
+				allocs[i] = append(allocs[i], time.Duration(m1.TotalAlloc-m0.TotalAlloc))
 			}
 			stats[i] = res.Stats
 		}
@@ -214,8 +224,9 @@ func measureWasm(eng *wasm.Engine, name string, n int, workers []int, runs int, 
 		med, spread := median(times[i])
 		snd, _ := median(senders[i])
 		exe, _ := median(execs[i])
+		al, _ := median(allocs[i])
 		return wasmRun{MS: ms(med), SpreadPc: spread, TxPerS: nf / med.Seconds(), USPerTx: float64(med.Microseconds()) / nf,
-			SendersMS: ms(snd), ExecMS: ms(exe)}
+			SendersMS: ms(snd), ExecMS: ms(exe), AllocKB: float64(al) / 1024 / nf}
 	}
 	row := &wasmRow{Workload: name, Txs: n, GasPerTx: float64(ref.GasUsed) / nf, ResultsOK: ok, Sequential: mk(0)}
 	for i, w := range workers {
@@ -275,6 +286,8 @@ func measureCall(eng *wasm.Engine, sdk string) (*callCost, error) {
 		calls = 40
 	}
 	var ds []time.Duration
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	for i := 0; i < calls; i++ {
 		start := time.Now()
 		_, gas, err := eng.Query(ctx, w.State, wasm.BlockInfo{Height: 1, Time: 1}, wasm.Address{}, addr, []byte{1}, 100_000_000)
@@ -284,30 +297,32 @@ func measureCall(eng *wasm.Engine, sdk string) (*callCost, error) {
 		}
 		c.Gas = gas
 	}
+	runtime.ReadMemStats(&m1)
+	c.AllocKB = float64(m1.TotalAlloc-m0.TotalAlloc) / 1024 / float64(calls)
 	med, _ := median(ds)
 	c.CallUS = float64(med.Nanoseconds()) / 1e3
 	return c, nil
 }
 
 func printWasm(stdout io.Writer, r *wasmReport) error {
-	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, GOGC %d, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.GOGC, r.LoadAvg)
+	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, GOGC %d, instance reuse %v, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.GOGC, r.Reuse, r.LoadAvg)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tsenders|exec ms\tspeedup\taborts/tx\tmode\tmatch\t")
+	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tsenders|exec ms\tspeedup\taborts/tx\tKB/tx\tmode\tmatch\t")
 	for _, row := range r.Rows {
 		s := row.Sequential
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\tsequential\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f|%.1f\t1.00\t\t\t%v\t\n", row.Workload, row.Txs, row.GasPerTx, s.MS, s.SpreadPc, s.TxPerS, s.USPerTx, s.SendersMS, s.ExecMS, row.ResultsOK)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\tsequential\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f|%.1f\t1.00\t\t%.1f\t\t%v\t\n", row.Workload, row.Txs, row.GasPerTx, s.MS, s.SpreadPc, s.TxPerS, s.USPerTx, s.SendersMS, s.ExecMS, s.AllocKB, row.ResultsOK)
 		for _, p := range row.Parallel {
-			fmt.Fprintf(tw, "\t\t\tblock-stm w=%d\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f|%.1f\t%.2f\t%.3f\t%s\t\t\n", p.Workers, p.MS, p.SpreadPc, p.TxPerS, p.USPerTx, p.SendersMS, p.ExecMS, p.Speedup, p.AbortsPerTx, p.Mode)
+			fmt.Fprintf(tw, "\t\t\tblock-stm w=%d\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f|%.1f\t%.2f\t%.3f\t%.1f\t%s\t\t\n", p.Workers, p.MS, p.SpreadPc, p.TxPerS, p.USPerTx, p.SendersMS, p.ExecMS, p.Speedup, p.AbortsPerTx, p.AllocKB, p.Mode)
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "\nper call (fresh instance + _initialize + counter read):")
+	fmt.Fprintln(stdout, "\nper call (instance + _initialize + counter read; a Go instance is never reused, its memory grows):")
 	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "sdk\tcode KiB\tinstrumented KiB\tcompile cold ms\tcompile cached ms\tcall µs\tgas\t")
+	fmt.Fprintln(tw, "sdk\tcode KiB\tinstrumented KiB\tcompile cold ms\tcompile cached ms\tcall µs\talloc KB\tgas\t")
 	for _, c := range r.Calls {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t\n", c.SDK, c.CodeKB, c.InstrumentedKB, c.CompileColdMS, c.CompileCachedMS, c.CallUS, c.Gas)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t\n", c.SDK, c.CodeKB, c.InstrumentedKB, c.CompileColdMS, c.CompileCachedMS, c.CallUS, c.AllocKB, c.Gas)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
