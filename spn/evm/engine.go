@@ -96,6 +96,7 @@ type txOutcome struct {
 	failed   bool
 	gasUsed  uint64
 	logs     []*types.Log
+	bloom    types.Bloom // of logs, computed by the worker
 	contract common.Address
 }
 
@@ -188,6 +189,7 @@ func (b *blockRun) Execute(i int, v exec.View) (txOutcome, error) {
 		gasUsed: res.UsedGas,
 		logs:    st.logsFor(b.blockCtx.BlockNumber.Uint64(), b.block.Hash, b.blockCtx.Time),
 	}
+	out.bloom = types.CreateBloom(&types.Receipt{Logs: out.logs})
 	if tx.To() == nil {
 		out.contract = crypto.CreateAddress(msg.From, tx.Nonce())
 	}
@@ -298,7 +300,7 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 			l.Index = logIndex
 			logIndex++
 		}
-		rc.Bloom = types.CreateBloom(rc)
+		rc.Bloom = o.bloom
 		res.Receipts[i] = rc
 		res.Logs = append(res.Logs, rc.Logs...)
 	}
