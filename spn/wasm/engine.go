@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -159,18 +160,14 @@ func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 		}
 		return c, c.err
 	}
-	var m wazero.CompiledModule
-	var err error
-	if c.plan = planReuse(code); c.plan != nil {
-		m, err = e.rt.CompileModule(context.Background(), c.plan.code)
-		if err != nil {
-			// the verdict on the stored bytes is wazero's alone
-			c.plan = nil
-		}
-	}
-	if c.plan == nil {
+	exe, plan := prepare(code)
+	m, err := e.rt.CompileModule(context.Background(), exe)
+	if err != nil && !bytes.Equal(exe, code) {
+		// the verdict on the stored bytes is wazero's alone
+		plan = nil
 		m, err = e.rt.CompileModule(context.Background(), code)
 	}
+	c.plan = plan
 	if err != nil {
 		c.err = errorf(ErrCompile, "%v", err)
 		// keep failures out of the cache: a later upload of the same hash fails again

@@ -57,3 +57,26 @@ func appendS64(dst []byte, v int64) []byte {
 		dst = append(dst, c|0x80)
 	}
 }
+
+// readS32 reads a signed LEB128 of at most 32 bits (callers that need the canonical
+// encoding compare it with appendS64's).
+func readS32(r *reader) (int32, error) {
+	var v int64
+	for i := 0; i < 5; i++ {
+		c, err := r.byte()
+		if err != nil {
+			return 0, err
+		}
+		v |= int64(c&0x7f) << (7 * i)
+		if c&0x80 == 0 {
+			if shift := 7 * (i + 1); shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift // sign-extend
+			}
+			if v < -1<<31 || v >= 1<<31 {
+				return 0, errorf(ErrMalformed, "s32 overflow at offset %d", r.pos)
+			}
+			return int32(v), nil
+		}
+	}
+	return 0, errorf(ErrMalformed, "LEB128 too long at offset %d", r.pos)
+}

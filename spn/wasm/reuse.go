@@ -2,6 +2,8 @@ package wasm
 
 import (
 	"context"
+	"reflect"
+	"sort"
 	"strconv"
 
 	"github.com/tetratelabs/wazero/api"
@@ -52,75 +54,117 @@ const globalExportPrefix = "__farol_g"
 
 // reusePlan is what the engine needs to reuse instances of a module.
 type reusePlan struct {
-	code    []byte   // the stored module with the global exports added: what is compiled
 	globals []string // export names of the mutable globals
 }
 
-// planReuse inspects an instrumented module. It returns nil if instances of the module
-// must not be reused: the module could change a table or a passive segment, or it
-// does not parse (then the stored bytes are compiled as they are, and wazero decides
-// whether they are valid, exactly as without reuse).
-func planReuse(code []byte) *reusePlan {
+// prepare derives the module the engine compiles from stored (instrumented) code, and
+// says whether its instances may be reused (plan nil: never). The result behaves
+// exactly as the stored code; it differs in two ways:
+//
+//   - for reuse, one export per mutable global ("__farol_g<index>"), unless the code
+//     could change a table or drop a segment (then plan is nil);
+//   - runs of active data segments are merged (mergeData), if the code never names a
+//     data segment: wazero allocates per segment at every instantiation, and Go's
+//     linker emits ~20,000 of them.
+//
+// If the stored code does not parse, it is returned as it is with a nil plan (wazero
+// then decides whether it is valid, exactly as without this step).
+func prepare(code []byte) ([]byte, *reusePlan) {
 	if len(code) < 8 {
-		return nil
+		return code, nil
 	}
+	type sec struct {
+		id         byte
+		start, end int // id byte to end of body
+		body       []byte
+	}
+	var secs []sec
 	r := &reader{b: code, pos: 8}
-	var mutable []uint32
-	exportAt, exportEnd := -1, -1 // the export section, id byte to end
-	var exportBody []byte
 	for r.pos < len(r.b) {
 		start := r.pos
 		id, err := r.byte()
 		if err != nil {
-			return nil
+			return code, nil
 		}
 		size, err := r.u32()
 		if err != nil {
-			return nil
+			return code, nil
 		}
 		body, err := r.bytes(size)
 		if err != nil {
-			return nil
+			return code, nil
 		}
-		switch id {
+		secs = append(secs, sec{id, start, r.pos, body})
+	}
+	var mutable []uint32
+	reusable, namesData, hasExports := true, true, false
+	for _, s := range secs {
+		switch s.id {
 		case secGlobal:
-			if mutable, err = mutableGlobals(body); err != nil {
-				return nil
+			var err error
+			if mutable, err = mutableGlobals(s.body); err != nil {
+				return code, nil
+			}
+		case secCode:
+			var ok bool
+			if reusable, namesData, ok = scanCode(s.body); !ok {
+				return code, nil
 			}
 		case secExport:
-			exportAt, exportEnd, exportBody = start, r.pos, body
-		case secCode:
-			if !codeReusable(body) {
-				return nil
+			hasExports = true
+		}
+	}
+	var plan *reusePlan
+	if reusable && hasExports { // instrumented modules always export the gas counter
+		plan = &reusePlan{}
+	}
+	var merged []byte
+	var segments uint32
+	if !namesData {
+		for _, s := range secs {
+			if s.id == secData {
+				merged, segments = mergeData(s.body)
 			}
 		}
 	}
-	if exportAt < 0 {
-		return nil // instrumented modules always export the gas counter
+	if plan == nil && merged == nil {
+		return code, nil
 	}
-	er := &reader{b: exportBody}
-	n, err := er.u32()
-	if err != nil {
-		return nil
+	out := make([]byte, 0, len(code)+64*len(mutable))
+	out = append(out, code[:8]...)
+	section := func(id byte, body []byte) {
+		out = append(out, id)
+		out = appendU32(out, uint32(len(body)))
+		out = append(out, body...)
 	}
-	p := &reusePlan{}
-	body := appendU32(nil, n+uint32(len(mutable)))
-	body = append(body, exportBody[er.pos:]...)
-	for _, g := range mutable {
-		name := globalExportPrefix + strconv.FormatUint(uint64(g), 10)
-		p.globals = append(p.globals, name)
-		body = appendU32(body, uint32(len(name)))
-		body = append(body, name...)
-		body = append(body, 3) // global
-		body = appendU32(body, g)
+	for _, s := range secs {
+		switch {
+		case s.id == secExport && plan != nil:
+			er := &reader{b: s.body}
+			n, err := er.u32()
+			if err != nil {
+				return code, nil
+			}
+			body := appendU32(nil, n+uint32(len(mutable)))
+			body = append(body, s.body[er.pos:]...)
+			for _, g := range mutable {
+				name := globalExportPrefix + strconv.FormatUint(uint64(g), 10)
+				plan.globals = append(plan.globals, name)
+				body = appendU32(body, uint32(len(name)))
+				body = append(body, name...)
+				body = append(body, 3) // global
+				body = appendU32(body, g)
+			}
+			section(secExport, body)
+		case s.id == secData && merged != nil:
+			section(secData, merged)
+		case s.id == secDataCount && merged != nil:
+			section(secDataCount, appendU32(nil, segments))
+		default:
+			out = append(out, code[s.start:s.end]...)
+		}
 	}
-	out := make([]byte, 0, len(code)+len(body)-len(exportBody)+8)
-	out = append(out, code[:exportAt]...)
-	out = append(out, secExport)
-	out = appendU32(out, uint32(len(body)))
-	out = append(out, body...)
-	p.code = append(out, code[exportEnd:]...)
-	return p
+	return out, plan
 }
 
 // mutableGlobals returns the indices of the mutable globals a global section defines
@@ -150,55 +194,146 @@ func mutableGlobals(body []byte) ([]uint32, error) {
 	return out, r.done()
 }
 
-// codeReusable reports whether no function body contains an instruction that changes
-// a table or drops a segment.
-func codeReusable(body []byte) bool {
+// scanCode reports whether no function body contains an instruction that changes a
+// table or drops a segment (reusable), and whether any names a data segment
+// (memory.init, data.drop).
+func scanCode(body []byte) (reusable, namesData, ok bool) {
+	reusable = true
 	r := &reader{b: body}
 	n, err := r.u32()
 	if err != nil {
-		return false
+		return false, false, false
 	}
 	for i := uint32(0); i < n; i++ {
 		size, err := r.u32()
 		if err != nil {
-			return false
+			return false, false, false
 		}
 		fb, err := r.bytes(size)
 		if err != nil {
-			return false
+			return false, false, false
 		}
 		br := &reader{b: fb}
 		groups, err := br.u32()
 		if err != nil {
-			return false
+			return false, false, false
 		}
 		for g := uint32(0); g < groups; g++ {
 			if _, err := br.u32(); err != nil {
-				return false
+				return false, false, false
 			}
 			if _, err := br.byte(); err != nil {
-				return false
+				return false, false, false
 			}
 		}
 		for p := br.pos; p < len(fb); {
 			op, next, err := skipInstr(fb, p)
 			if err != nil {
-				return false
+				return false, false, false
 			}
 			switch op {
 			case 0x26, // table.set
-				0xfc09, // data.drop
 				0xfc0c, // table.init
 				0xfc0d, // elem.drop
 				0xfc0e, // table.copy
 				0xfc0f, // table.grow
 				0xfc11: // table.fill
-				return false
+				reusable = false
+			case 0xfc08: // memory.init
+				namesData = true
+			case 0xfc09: // data.drop
+				reusable, namesData = false, true
 			}
 			p = next
 		}
 	}
-	return r.done() == nil
+	return reusable, namesData, r.done() == nil
+}
+
+// maxDataGap is the most zero bytes mergeData inserts between two segments.
+const maxDataGap = 1024
+
+// mergeData merges active data segments that lie close together into fewer segments,
+// filling the gaps between them with zeros. It returns nil unless every segment is
+// active in memory 0 at an i32.const offset and no two segments share a byte. Then,
+// before and after merging, instantiation writes each byte of a segment once, leaves
+// every other byte (the gaps included) zero, and fails (a segment past the end of
+// memory) exactly when the segment that ends last ends past the end of memory. The
+// caller checks that no instruction names a segment (their indices change).
+func mergeData(body []byte) ([]byte, uint32) {
+	r := &reader{b: body}
+	n, err := r.u32()
+	if err != nil || n < 2 {
+		return nil, 0
+	}
+	type segment struct {
+		off  uint64
+		data []byte
+	}
+	segs := make([]segment, 0, n)
+	for i := uint32(0); i < n; i++ {
+		flag, err := r.u32()
+		if err != nil || flag != 0 {
+			return nil, 0
+		}
+		op, err := r.byte()
+		if err != nil || op != opI32Const {
+			return nil, 0
+		}
+		start := r.pos
+		v, err := readS32(r)
+		if err != nil || string(appendS64(nil, int64(v))) != string(body[start:r.pos]) {
+			return nil, 0 // not the canonical encoding: leave it to wazero
+		}
+		if e, err := r.byte(); err != nil || e != opEnd {
+			return nil, 0
+		}
+		size, err := r.u32()
+		if err != nil {
+			return nil, 0
+		}
+		data, err := r.bytes(size)
+		if err != nil {
+			return nil, 0
+		}
+		segs = append(segs, segment{uint64(uint32(v)), data}) // wazero reads an unsigned offset
+	}
+	if r.done() != nil {
+		return nil, 0
+	}
+	sort.SliceStable(segs, func(i, j int) bool { return segs[i].off < segs[j].off })
+	var out []byte
+	var count uint32
+	var run []byte
+	var runOff, end uint64
+	flush := func() {
+		out = append(out, 0, opI32Const)
+		out = appendS64(out, int64(int32(uint32(runOff))))
+		out = append(out, opEnd)
+		out = appendU32(out, uint32(len(run)))
+		out = append(out, run...)
+		count++
+	}
+	for i, sg := range segs {
+		if i > 0 && sg.off < end {
+			return nil, 0 // two segments share a byte
+		}
+		if i > 0 && sg.off-end <= maxDataGap {
+			run = append(run, make([]byte, sg.off-end)...)
+		} else {
+			if i > 0 {
+				flush()
+			}
+			run, runOff = nil, sg.off
+		}
+		run = append(run, sg.data...)
+		end = sg.off + uint64(len(sg.data))
+	}
+	flush()
+	if count == n {
+		return nil, 0
+	}
+	return append(appendU32(nil, count), out...), count
 }
 
 // instance is a live module instance and the handles the engine uses on it.
@@ -254,7 +389,7 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 		return nil, err
 	}
 	e.created.Add(1)
-	in := &instance{mod: mod, mem: mod.Memory()}
+	in := &instance{mod: mod, mem: memoryOf(mod)}
 	in.gas, _ = mod.ExportedGlobal(gasGlobalExport).(api.MutableGlobal)
 	in.depth = mod.ExportedGlobal(depthGlobalExport)
 	if c.plan == nil || in.gas == nil || e.noReuse {
@@ -290,6 +425,19 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 	in.cost = int(size) + instanceOverhead
 	in.reusable = true
 	return in, nil
+}
+
+// memoryOf returns m's memory, or nil (wazero returns a typed nil pointer for a module
+// without memory).
+func memoryOf(m api.Module) api.Memory {
+	mem := m.Memory()
+	if mem == nil {
+		return nil
+	}
+	if v := reflect.ValueOf(mem); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil
+	}
+	return mem
 }
 
 // reset puts an instance whose call returned normally back into its state right after

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -167,6 +168,7 @@ func TestReusePlan(t *testing.T) {
 	}{
 		{"reuse/state.wasm", true, 4}, // $g, $h, gas, depth
 		{"reuse/tables.wasm", false, 0},
+		{"reuse/nomem.wasm", true, 3}, // $n, gas, depth
 		{"reuse/datadrop.wasm", false, 0},
 		{"hostile/write_then_trap.wasm", true, 2},
 	} {
@@ -174,7 +176,7 @@ func TestReusePlan(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.file, err)
 		}
-		p := planReuse(info.Code)
+		_, p := prepare(info.Code)
 		if (p != nil) != c.reuse {
 			t.Fatalf("%s: reusable %v, want %v", c.file, p != nil, c.reuse)
 		}
@@ -193,7 +195,7 @@ func TestReusePlan(t *testing.T) {
 			}
 		}
 	}
-	if planReuse([]byte("\x00asm\x01\x00\x00\x00\x07\x05")) != nil {
+	if _, p := prepare([]byte("\x00asm\x01\x00\x00\x00\x07\x05")); p != nil {
 		t.Fatal("truncated module planned for reuse")
 	}
 }
@@ -281,5 +283,106 @@ func TestReuseEqualsFresh(t *testing.T) {
 	}
 	if w.e.Idle() == 0 {
 		t.Fatal("no instance kept for reuse")
+	}
+}
+
+// dataSection encodes active segments (offset, bytes) in memory 0.
+func dataSection(segs ...any) []byte {
+	b := appendU32(nil, uint32(len(segs)/2))
+	for i := 0; i < len(segs); i += 2 {
+		b = append(b, 0, opI32Const)
+		b = appendS64(b, int64(int32(uint32(segs[i].(int)))))
+		b = append(b, opEnd)
+		d := []byte(segs[i+1].(string))
+		b = appendU32(b, uint32(len(d)))
+		b = append(b, d...)
+	}
+	return b
+}
+
+func TestMergeData(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		in    []byte
+		count uint32 // 0: not merged
+		want  []byte
+	}{
+		{"adjacent and near", dataSection(0, "ab", 2, "cd", 10, "e"), 1, dataSection(0, "abcd\x00\x00\x00\x00\x00\x00e")},
+		{"far apart", dataSection(0, "ab", 2, "c", 2000, "d"), 2, dataSection(0, "abc", 2000, "d")},
+		{"overlapping", dataSection(0, "abc", 2, "d"), 0, nil},
+		{"out of order", dataSection(10, "a", 0, "b"), 1, dataSection(0, "b\x00\x00\x00\x00\x00\x00\x00\x00\x00a")},
+		{"out of order, overlapping", dataSection(10, "a", 0, "bbbbbbbbbbb"), 0, nil},
+		{"empty inside another", dataSection(0, "abc", 1, ""), 0, nil},
+		{"one segment", dataSection(5, "a"), 0, nil},
+		{"nothing to merge", dataSection(0, "a", 5000, "b"), 0, nil},
+		{"high offset", dataSection(-16, "ab", -14, "cd"), 1, dataSection(-16, "abcd")},
+		{"passive", []byte{2, 1, 1, 'a', 1, 1, 'b'}, 0, nil},
+	} {
+		got, n := mergeData(c.in)
+		if n != c.count || !bytes.Equal(got, c.want) {
+			t.Errorf("%s: %d segments %x, want %d %x", c.name, n, got, c.count, c.want)
+		}
+	}
+}
+
+// TestPreparedModules: for every example and test contract, the module the engine
+// compiles instantiates to the same memory and globals as the stored code, and Go's
+// thousands of data segments are merged.
+func TestPreparedModules(t *testing.T) {
+	e := sharedEngine(t)
+	ctx := context.Background()
+	for _, f := range []string{"as_counter.wasm", "as_token.wasm", "as_amm.wasm", "go_counter.wasm", "reuse/state.wasm", "reuse/nomem.wasm", "reuse/datadrop.wasm", "reuse/tables.wasm", "hostile/write_then_trap.wasm"} {
+		info, err := Instrument(readTestdata(t, f), DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		exe, plan := prepare(info.Code)
+		var mems [2][]byte
+		var globals [2][]uint64
+		for i, code := range [][]byte{info.Code, exe} {
+			cm, err := e.rt.CompileModule(ctx, code)
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			mod, err := e.rt.InstantiateModule(ctx, cm, e.modCfg)
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if m := memoryOf(mod); m != nil {
+				b, _ := m.Read(0, m.Size())
+				mems[i] = append([]byte(nil), b...)
+			}
+			for _, name := range []string{gasGlobalExport, depthGlobalExport} {
+				globals[i] = append(globals[i], mod.ExportedGlobal(name).Get())
+			}
+			mod.Close(ctx)
+			cm.Close(ctx)
+		}
+		if !bytes.Equal(mems[0], mems[1]) || !reflect.DeepEqual(globals[0], globals[1]) {
+			t.Fatalf("%s: prepared module instantiates differently", f)
+		}
+		if strings.HasPrefix(f, "go_") {
+			segs := func(code []byte) uint32 {
+				r := &reader{b: code, pos: 8}
+				for r.pos < len(code) {
+					id, _ := r.byte()
+					size, _ := r.u32()
+					body, _ := r.bytes(size)
+					if id == secData {
+						n, _ := (&reader{b: body}).u32()
+						return n
+					}
+				}
+				return 0
+			}
+			before, after := segs(info.Code), segs(exe)
+			t.Logf("%s: %d data segments, %d after merging; %d → %d bytes", f, before, after, len(info.Code), len(exe))
+			if after*10 > before {
+				t.Fatalf("%s: %d data segments merged into %d", f, before, after)
+			}
+		}
+		if (plan != nil) != (f != "reuse/datadrop.wasm" && f != "reuse/tables.wasm") {
+			t.Fatalf("%s: reuse plan %v", f, plan != nil)
+		}
 	}
 }
