@@ -420,7 +420,15 @@ func startBenchNode(home string, g node.Genesis, interval time.Duration, workers
 	if err := tuneSPNHome(home, mempool); err != nil {
 		return nil, err
 	}
-	return node.Start(home, cmtlog.NewNopLogger())
+	logger := cmtlog.NewNopLogger()
+	if path := os.Getenv("FAROL_BENCH_NODE_LOG"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(cmtlog.NewSyncWriter(f)), cmtlog.AllowError(), cmtlog.AllowInfoWith("module", "spn"))
+	}
+	return node.Start(home, logger)
 }
 
 // tuneSPNHome sets CometBFT's mempool size in the home's config.toml when asked.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -83,6 +84,8 @@ type App struct {
 	head    head
 	last    *types.Header // header of the head block: the parent of the next block
 	pending *pendingBlock
+	// proposal timings of the current height, for the block log line
+	prepareTime, processTime atomic.Int64
 	// nonces are the next nonces of senders with transactions in the mempool and
 	// pool the fees of the best transaction per sender and nonce (both rebuilt by
 	// CheckTx rechecks after each commit; never reach state).
@@ -450,13 +453,10 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 // does not fit the block gas limit or MaxTxBytes ends its sender's run; the block is
 // filled with the others. Undecodable transactions are left out.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	defer func(start time.Time) { a.prepareTime.Store(int64(time.Since(start))) }(time.Now())
 	a.mu.RLock()
-	root, base := a.head.Root, a.baseFeeAfter(a.last)
+	base := a.baseFeeAfter(a.last)
 	a.mu.RUnlock()
-	sdb, err := state.New(root, a.db)
-	if err != nil {
-		return nil, fmt.Errorf("prepare proposal: %w", err)
-	}
 	var runs []*senderRun // in mempool order of each sender's first transaction
 	bySender := map[common.Address]*senderRun{}
 	for i, raw := range req.Txs {
@@ -472,9 +472,24 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		}
 		r.txs = append(r.txs, candidate{raw: raw, tx: tx, tip: effectiveTip(tx, base), index: i})
 	}
+	// State nonces come from CheckTx's state of the same head: the mempool's rechecks
+	// after the last commit have read most of these senders already.
+	nonces := make([]uint64, len(runs))
+	a.mu.Lock()
+	sdb, err := a.checkStateLocked()
+	if err == nil {
+		for i, r := range runs {
+			nonces[i] = sdb.GetNonce(r.from)
+		}
+		err = sdb.Error()
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("prepare proposal: state: %w", err)
+	}
 	h := make(runHeap, 0, len(runs))
-	for _, r := range runs {
-		r.prepare(sdb.GetNonce(r.from), base)
+	for i, r := range runs {
+		r.prepare(nonces[i], base)
 		if len(r.txs) > 0 {
 			h = append(h, r)
 		}
@@ -602,6 +617,7 @@ func (h *runHeap) Pop() any {
 // ProcessProposal rejects a block with an undecodable or invalid transaction or
 // whose gas limits exceed the block gas limit.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	defer func(start time.Time) { a.processTime.Store(int64(time.Since(start))) }(time.Now())
 	var gas uint64
 	for _, raw := range req.Txs {
 		tx, _, _, err := a.decodeTx(raw)
@@ -620,6 +636,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 // post-state root. Transactions the engine drops get a non-zero code and are not
 // part of the Ethereum block.
 func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	finalizeStart := time.Now()
 	a.mu.RLock()
 	parent, baseFee := a.head, a.baseFeeAfter(a.last)
 	a.mu.RUnlock()
@@ -703,6 +720,7 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	}
 	stats.BaseFee, _ = new(big.Float).SetInt(baseFee).Float64()
 	a.mu.Lock()
+	stats.Finalize = time.Since(finalizeStart)
 	a.pending = &pendingBlock{block: b, root: res.Root, stats: stats}
 	a.mu.Unlock()
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: res.Root.Bytes()}, nil
@@ -760,7 +778,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	s.Store = time.Since(start)
 	a.metrics.ObserveBlock(s)
 	a.logger.Info("committed block", "height", s.Height, "txs", s.Txs, "dropped", s.Dropped, "gas", s.GasUsed,
-		"base_fee", p.block.Header.BaseFee, "exec", s.Exec.Round(time.Microsecond), "store", s.Store.Round(time.Microsecond),
+		"base_fee", p.block.Header.BaseFee, "exec", s.Exec.Round(time.Microsecond), "finalize", s.Finalize.Round(time.Microsecond), "store", s.Store.Round(time.Microsecond),
+		"prepare", time.Duration(a.prepareTime.Swap(0)).Round(time.Microsecond), "process", time.Duration(a.processTime.Swap(0)).Round(time.Microsecond),
 		"mode", s.Mode, "speedup", fmt.Sprintf("%.2f", s.Speedup), "executions", s.Executions, "aborts", s.Aborts,
 		"root", p.root, "hash", p.block.Hash)
 	for _, f := range hooks {

@@ -41,6 +41,8 @@ type BlockStats struct {
 	// Exec is the time the VM took to execute the block (including its state root);
 	// Store the time to persist it (state, block, indexes).
 	Exec, Store time.Duration
+	// Finalize is the whole of FinalizeBlock (decoding, Exec, receipts, indexes).
+	Finalize time.Duration
 	// Mode is how the executor ran the block (e.g. "parallel", "sequential"), Workers
 	// its goroutines, Executions the transaction executions it ran (re-executions
 	// included) and Aborts the failed validations.
