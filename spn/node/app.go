@@ -267,8 +267,10 @@ func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, 
 	return tx, from, CodeOK, nil
 }
 
-// txCacheSize bounds each of the two generations of the transaction cache.
-const txCacheSize = 1 << 14
+// txCacheSize bounds each of the two generations of the transaction cache: more than
+// DefaultMempoolSize, so that rechecks and proposals find every mempool transaction
+// decoded (sender included).
+const txCacheSize = 1 << 15
 
 // decodedTx is a transaction that passed decodeTx, with its sender.
 type decodedTx struct {

@@ -164,12 +164,14 @@ func loadConfig(home string) (Config, map[string]bool, error) {
 }
 
 // DefaultMempoolSize is the number of transactions CometBFT's mempool holds by default
-// (CometBFT's own default is 5,000). An SPN at saturation commits blocks of several
-// thousand transactions (about 0.7 s apart for ERC-20 transfers on two cores,
-// docs/bench/spn.md): 5,000 is under two blocks of buffer, and clients spend CPU
-// resending refused transactions. Each commit rechecks the remaining mempool, so the
-// buffer is not made larger still.
-const DefaultMempoolSize = 10_000
+// (CometBFT's own default is 5,000). A block can only take what the mempool holds, and
+// the block being executed still occupies its slots, so at saturation blocks settle
+// near half the mempool. At 20,000 an SPN on two cores commits blocks of 8,000-11,000
+// ERC-20 transfers about 1.6 s apart, where 10,000 gave about 5,500 per block 1.2 s
+// apart: the fixed costs of a block (timeout_commit, proposal, store) are spread over
+// more transactions, which took sustained throughput from 4,700 to 5,400 transfers/s
+// (docs/bench/spn.md, session 3), at the price of a longer wait (p50 2.8 s).
+const DefaultMempoolSize = 20_000
 
 // maxTxBytes is the default CometBFT mempool limit of one transaction on an SPN of vm:
 // go-ethereum's txpool limit on an EVM SPN; the largest Wasm transaction (an upload of
