@@ -75,6 +75,7 @@ type wasmReport struct {
 	runInfo
 	GOGC    int          `json:"gogc"`
 	Reuse   bool         `json:"instance_reuse"`
+	NoClose bool         `json:"no_close_on_context_done"`
 	Rows    []wasmRow    `json:"rows"`
 	Calls   []callCost   `json:"call_cost"`
 	EVM     []evmCmp     `json:"evm_erc20,omitempty"`
@@ -96,6 +97,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		gogc      = fs.Int("gogc", 0, "set the GC target percentage (debug.SetGCPercent) for the run; 0 keeps GOGC")
 		scaling   = fs.Bool("scaling", true, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines on this machine")
 		reuse     = fs.Bool("reuse", true, "reuse finished contract instances (reset to their initial state); false creates one per call")
+		noClose   = fs.Bool("no-close-on-ctx", false, "turn off wazero's close-on-context-done (wasm.Config.NoCloseOnContextDone: no watcher goroutine per call)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,7 +106,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	report := wasmReport{runInfo: newRunInfo("wasm", args), Reuse: *reuse}
+	report := wasmReport{runInfo: newRunInfo("wasm", args), Reuse: *reuse, NoClose: *noClose}
 	if *gogc > 0 {
 		old := debug.SetGCPercent(*gogc)
 		defer debug.SetGCPercent(old)
@@ -120,7 +122,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir, NoInstanceReuse: !*reuse})
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir, NoInstanceReuse: !*reuse, NoCloseOnContextDone: *noClose})
 	if err != nil {
 		return err
 	}
@@ -305,7 +307,7 @@ func measureCall(eng *wasm.Engine, sdk string) (*callCost, error) {
 }
 
 func printWasm(stdout io.Writer, r *wasmReport) error {
-	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, GOGC %d, instance reuse %v, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.GOGC, r.Reuse, r.LoadAvg)
+	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, GOGC %d, instance reuse %v, close on context done %v, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.GOGC, r.Reuse, !r.NoClose, r.LoadAvg)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tsenders|exec ms\tspeedup\taborts/tx\tKB/tx\tmode\tmatch\t")
 	for _, row := range r.Rows {
