@@ -400,7 +400,7 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 	for i, name := range c.plan.globals {
 		g, ok := mod.ExportedGlobal(name).(api.MutableGlobal)
 		if !ok {
-			return in, nil // not reusable (cannot happen: planReuse exported them)
+			return in, nil // not reusable (cannot happen: prepare exported them)
 		}
 		in.globals[i], in.initial[i] = g, g.Get()
 	}
