@@ -87,6 +87,9 @@ type account struct {
 
 	live    bool // go-ethereum: the address is in stateObjects
 	deleted bool // removed by Finalise (self-destructed or empty)
+	// mutated: Finalise found the account dirty (go-ethereum's mutations); only
+	// mutated accounts are written back, as go-ethereum commits only those.
+	mutated bool
 	// balance is never modified in place (a change installs a new value), so the
 	// pointer GetBalance returns keeps the value it had, as go-ethereum's does.
 	balance        *uint256.Int
@@ -416,7 +419,12 @@ func (s *txState) GetCodeSize(addr common.Address) int { return len(s.GetCode(ad
 // SetCode implements vm.StateDB.
 func (s *txState) SetCode(addr common.Address, code []byte, _ tracing.CodeChangeReason) []byte {
 	i := s.objectOrNew(addr)
-	prev := append([]byte(nil), s.code(&s.accs[i])...)
+	// go-ethereum returns and journals the code it has loaded (nil if it never read
+	// it; the EVM always reads it first), and a revert installs keccak(prev).
+	var prev []byte
+	if s.accs[i].codeLoaded {
+		prev = append([]byte(nil), s.accs[i].code...)
+	}
 	s.appendEntry(jentry{kind: jCode, acct: i, code: prev, hash: s.accs[i].codeHash})
 	a := &s.accs[i]
 	a.code, a.codeLoaded, a.codeHash = code, true, crypto.Keccak256Hash(code)
@@ -717,6 +725,7 @@ func (s *txState) Finalise(deleteEmptyObjects bool) {
 		if a.dirty == 0 || !a.live {
 			continue
 		}
+		a.mutated = true
 		if a.selfDestructed || (deleteEmptyObjects && a.empty()) {
 			a.live, a.deleted = false, true
 		} else {
@@ -740,15 +749,18 @@ func (s *txState) logsFor(number uint64, blockHash common.Hash, time uint64) []*
 	return s.logs
 }
 
-// writeBack writes to the view every account field and slot whose final value
-// differs from the value the transaction first read, and the deferred fee credit.
-// Call it after Finalise.
+// writeBack writes to the view, for every account Finalise found mutated, each field
+// and slot whose final value differs from the value the transaction first read, and
+// the deferred fee credit. Call it after Finalise.
 func (s *txState) writeBack() error {
 	if s.err != nil {
 		return s.err
 	}
 	for i := range s.accs {
 		a := &s.accs[i]
+		if !a.mutated {
+			continue
+		}
 		o := &a.orig
 		if !a.live {
 			if o.metaPresent {
@@ -772,8 +784,12 @@ func (s *txState) writeBack() error {
 	}
 	for i := range s.slots {
 		e := &s.slots[i]
+		acct := &s.accs[e.acct]
+		if !acct.mutated {
+			continue
+		}
 		cur := e.cur
-		if !s.accs[e.acct].live {
+		if !acct.live {
 			cur = common.Hash{}
 		}
 		if cur != e.orig {
