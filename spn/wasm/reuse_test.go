@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/farolnet/farol/spn/exec"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 )
 
 var (
@@ -331,6 +333,13 @@ func TestMergeData(t *testing.T) {
 func TestPreparedModules(t *testing.T) {
 	e := sharedEngine(t)
 	ctx := context.Background()
+	// wazero's interpreter instantiates as the compiler does and compiles in a fraction
+	// of the time
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(api.CoreFeaturesV2))
+	defer rt.Close(ctx)
+	if err := registerHost(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []string{"as_counter.wasm", "as_token.wasm", "as_amm.wasm", "go_counter.wasm", "reuse/state.wasm", "reuse/nomem.wasm", "reuse/datadrop.wasm", "reuse/tables.wasm", "hostile/write_then_trap.wasm"} {
 		info, err := Instrument(readTestdata(t, f), DefaultLimits())
 		if err != nil {
@@ -340,11 +349,11 @@ func TestPreparedModules(t *testing.T) {
 		var mems [2][]byte
 		var globals [2][]uint64
 		for i, code := range [][]byte{info.Code, exe} {
-			cm, err := e.rt.CompileModule(ctx, code)
+			cm, err := rt.CompileModule(ctx, code)
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
-			mod, err := e.rt.InstantiateModule(ctx, cm, e.modCfg)
+			mod, err := rt.InstantiateModule(ctx, cm, e.modCfg)
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
