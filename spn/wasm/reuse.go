@@ -250,8 +250,13 @@ func scanCode(body []byte) (reusable, namesData, ok bool) {
 	return reusable, namesData, r.done() == nil
 }
 
-// maxDataGap is the most zero bytes mergeData inserts between two segments.
-const maxDataGap = 1024
+// maxDataGap is the most zero bytes mergeData inserts between two segments; in all it
+// inserts at most the size of the data section plus maxDataZeros, so a module of many
+// tiny segments 1 KiB apart cannot make the compiled module huge.
+const (
+	maxDataGap   = 1024
+	maxDataZeros = 1 << 20
+)
 
 // mergeData merges active data segments that lie close together into fewer segments,
 // filling the gaps between them with zeros. It returns nil unless every segment is
@@ -306,6 +311,7 @@ func mergeData(body []byte) ([]byte, uint32) {
 	var count uint32
 	var run []byte
 	var runOff, end uint64
+	zeros := uint64(len(body) + maxDataZeros) // zero bytes left to insert
 	flush := func() {
 		out = append(out, 0, opI32Const)
 		out = appendS64(out, int64(int32(uint32(runOff))))
@@ -318,8 +324,9 @@ func mergeData(body []byte) ([]byte, uint32) {
 		if i > 0 && sg.off < end {
 			return nil, 0 // two segments share a byte
 		}
-		if i > 0 && sg.off-end <= maxDataGap {
-			run = append(run, make([]byte, sg.off-end)...)
+		if gap := sg.off - end; i > 0 && gap <= maxDataGap && gap <= zeros {
+			run = append(run, make([]byte, gap)...)
+			zeros -= gap
 		} else {
 			if i > 0 {
 				flush()

@@ -325,6 +325,17 @@ func TestMergeData(t *testing.T) {
 			t.Errorf("%s: %d segments %x, want %d %x", c.name, n, got, c.count, c.want)
 		}
 	}
+	// 100,000 one-byte segments 1 KiB apart: at most the section's size plus 1 MiB of
+	// zeros is inserted (not 100 MB)
+	var segs []any
+	for i := 0; i < 100_000; i++ {
+		segs = append(segs, i*(maxDataGap+1), "x")
+	}
+	in := dataSection(segs...)
+	got, n := mergeData(in)
+	if n == 0 || len(got) > 2*len(in)+maxDataZeros+64*int(n) {
+		t.Fatalf("%d segments of %d bytes merged into %d segments of %d bytes", 100_000, len(in), n, len(got))
+	}
 }
 
 // TestPreparedModules: for every example and test contract, the module the engine
