@@ -80,8 +80,8 @@ type compiledCode struct {
 	idle     []*instance // finished instances in their initial state (under Engine.mu)
 	snapOnce sync.Once
 	snapDone bool
-	snap     []byte // linear memory of a fresh instance
-	snapData int    // snap[snapData:] is zero
+	snap     []byte // linear memory of a fresh instance up to its last non-zero byte
+	snapSize uint32 // its size in bytes
 }
 
 // New returns an Engine with wazero's compiler engine and the host modules registered.

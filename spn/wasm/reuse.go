@@ -19,8 +19,9 @@ import (
 //
 //   - linear memory: the bytes are overwritten with a copy taken from a fresh instance
 //     before its first call (every instance of a module starts with the same memory:
-//     data segments are constants); an instance whose memory grew is discarded, since
-//     memory.grow cannot be undone;
+//     data segments are constants), and zeros after its last non-zero byte; an
+//     instance whose memory grew is discarded, since memory.grow cannot be undone;
+//     modules with more than 4 MiB of initial memory are not reused;
 //   - globals: every mutable global (the instrumenter's gas and depth counters
 //     included) is set back to the value it had right after this instance was
 //     created. Non-exported globals are reachable because the engine compiles the
@@ -46,6 +47,11 @@ const maxIdlePerCode = 8
 // instanceOverhead is what an idle instance is counted for besides its linear memory
 // (wazero's instance bookkeeping and call engines).
 const instanceOverhead = 32 << 10
+
+// maxReuseMemory bounds the initial memory of modules whose instances are reused: the
+// engine keeps a copy of it per compiled module (only up to its last non-zero byte),
+// and a reset writes all of it.
+const maxReuseMemory = 64 << 16 // 64 pages, 4 MiB
 
 // DefaultMaxPooledMemory is the default of Config.MaxPooledMemory.
 const DefaultMaxPooledMemory = 64 << 20
@@ -415,18 +421,22 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 	if in.mem != nil {
 		size = in.mem.Size()
 	}
+	if size > maxReuseMemory {
+		return in, nil
+	}
 	c.snapOnce.Do(func() {
 		if in.mem != nil {
 			b, _ := in.mem.Read(0, size)
-			c.snap = append([]byte(nil), b...)
-			c.snapData = len(c.snap)
-			for c.snapData > 0 && c.snap[c.snapData-1] == 0 {
-				c.snapData--
+			n := len(b)
+			for n > 0 && b[n-1] == 0 {
+				n--
 			}
+			c.snap = append([]byte(nil), b[:n]...) // the rest is zero
 		}
+		c.snapSize = size
 		c.snapDone = true
 	})
-	if !c.snapDone || uint32(len(c.snap)) != size {
+	if !c.snapDone || c.snapSize != size {
 		return in, nil
 	}
 	in.cost = int(size) + instanceOverhead
@@ -450,20 +460,17 @@ func memoryOf(m api.Module) api.Memory {
 // reset puts an instance whose call returned normally back into its state right after
 // instantiation. It returns false if that is impossible (its memory grew).
 func (in *instance) reset(c *compiledCode) bool {
-	snap := c.snap
 	if in.mem != nil {
-		if in.mem.Size() != uint32(len(snap)) {
+		if in.mem.Size() != c.snapSize {
 			return false
 		}
-		b, ok := in.mem.Read(0, uint32(len(snap)))
+		b, ok := in.mem.Read(0, c.snapSize)
 		if !ok {
 			return false
 		}
-		// the snapshot ends with zeros (the free part of a fresh memory): clearing is
-		// cheaper than copying
-		copy(b[:c.snapData], snap[:c.snapData])
-		clear(b[c.snapData:])
-	} else if len(snap) != 0 {
+		copy(b, c.snap)
+		clear(b[len(c.snap):]) // zero in a fresh memory
+	} else if c.snapSize != 0 {
 		return false
 	}
 	for i, g := range in.globals {

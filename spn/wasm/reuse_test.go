@@ -202,6 +202,22 @@ func TestReusePlan(t *testing.T) {
 	}
 }
 
+// TestReuseMemoryBound: modules with more than 4 MiB of initial memory get a new
+// instance per call.
+func TestReuseMemoryBound(t *testing.T) {
+	w := newWorld(t, 1)
+	addr := w.deploy(0, "reuse/bigmem.wasm", nil)
+	created := w.e.created.Load()
+	for i := 0; i < 3; i++ {
+		if r := w.call(0, addr, nil); r.Status != StatusOK {
+			t.Fatalf("call %d: %v %v", i, r.Status, r.Err)
+		}
+	}
+	if n := w.e.created.Load() - created; n != 3 {
+		t.Fatalf("%d instances for 3 calls of a 65-page module", n)
+	}
+}
+
 // TestReusePooledBound: idle instances are bounded per module and in bytes, and die
 // with their compiled module when the LRU releases it.
 func TestReusePooledBound(t *testing.T) {
