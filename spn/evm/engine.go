@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -351,16 +352,31 @@ func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []e
 		}
 		return msgs, errs
 	}
+	// The calling goroutine and workers-1 helpers take chunks of transactions from a
+	// shared counter, so a helper that starts late or is descheduled does not leave
+	// its fixed share for last.
+	const chunk = 8
+	var next atomic.Int64
+	work := func() {
+		for {
+			lo := int(next.Add(chunk)) - chunk
+			if lo >= n {
+				return
+			}
+			for i := lo; i < min(lo+chunk, n); i++ {
+				one(i)
+			}
+		}
+	}
 	var wg sync.WaitGroup
-	for w := range workers {
+	for range workers - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < n; i += workers {
-				one(i)
-			}
+			work()
 		}()
 	}
+	work()
 	wg.Wait()
 	return msgs, errs
 }
