@@ -482,11 +482,17 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	nonces := make([]uint64, len(runs))
 	a.mu.Lock()
 	sdb, err := a.checkStateLocked()
+	if err == nil && sdb.Error() != nil { // an earlier CheckTx read failed: start afresh
+		a.checkState = nil
+		sdb, err = a.checkStateLocked()
+	}
 	if err == nil {
 		for i, r := range runs {
 			nonces[i] = sdb.GetNonce(r.from)
 		}
-		err = sdb.Error()
+		if err = sdb.Error(); err != nil {
+			a.checkState = nil
+		}
 	}
 	a.mu.Unlock()
 	if err != nil {
