@@ -77,18 +77,22 @@ func groupWrites(writes []exec.Write) (*blockWrites, error) {
 // account with storage is deleted (storage wiping, only reachable by pre-Cancun
 // leftovers such as an empty account with storage), it goes through a go-ethereum
 // StateDB (commitStateDB).
-func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, writes []exec.Write) (common.Hash, error) {
+//
+// It also returns the final nonce and balance of every written account when it
+// committed directly (nil after a StateDB commit).
+func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, writes []exec.Write) (common.Hash, []AccountState, error) {
 	bw, err := groupWrites(writes)
 	if err != nil {
-		return common.Hash{}, err
+		return common.Hash{}, nil, err
 	}
 	if e.db.TrieDB().Scheme() == rawdb.HashScheme {
-		root, ok, err := e.commitTries(parent, base, number, bw)
+		root, accounts, ok, err := e.commitTries(parent, base, number, bw)
 		if err != nil || ok {
-			return root, err
+			return root, accounts, err
 		}
 	}
-	return e.commitStateDB(parent, base, number, bw)
+	root, err := e.commitStateDB(parent, base, number, bw)
+	return root, nil, err
 }
 
 // commitStateDB applies the write set through a go-ethereum StateDB at parent.

@@ -41,21 +41,21 @@ type finalAccount struct {
 //
 // ok is false (nothing written) when an account whose parent storage is not empty
 // is deleted: wiping storage is left to go-ethereum's StateDB (commitStateDB).
-func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint64, bw *blockWrites) (common.Hash, bool, error) {
+func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint64, bw *blockWrites) (common.Hash, []AccountState, bool, error) {
 	finals := make([]finalAccount, len(bw.addrs))
 	for i, addr := range bw.addrs {
 		f := &finals[i]
 		f.addr = addr
 		p, err := base.account(addr)
 		if err != nil {
-			return common.Hash{}, false, fmt.Errorf("%w: account %x: %w", ErrState, addr, err)
+			return common.Hash{}, nil, false, fmt.Errorf("%w: account %x: %w", ErrState, addr, err)
 		}
 		f.parent = p
 		if err := finalState(f, bw.accounts[addr]); err != nil {
-			return common.Hash{}, false, err
+			return common.Hash{}, nil, false, err
 		}
 		if !f.exists && p != nil && p.Root != types.EmptyRootHash {
-			return common.Hash{}, false, nil
+			return common.Hash{}, nil, false, nil
 		}
 	}
 
@@ -66,7 +66,7 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 	} else {
 		t, err := e.db.OpenTrie(parent)
 		if err != nil {
-			return common.Hash{}, false, fmt.Errorf("%w: open %x: %w", ErrState, parent, err)
+			return common.Hash{}, nil, false, fmt.Errorf("%w: open %x: %w", ErrState, parent, err)
 		}
 		accTrie = t
 	}
@@ -124,7 +124,7 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 	}
 	wg.Wait()
 	if accErr != nil {
-		return common.Hash{}, false, accErr
+		return common.Hash{}, nil, false, accErr
 	}
 	merged := trienode.NewMergedNodeSet()
 	for i := range finals {
@@ -133,22 +133,22 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 			continue
 		}
 		if f.err != nil {
-			return common.Hash{}, false, fmt.Errorf("%w: storage of %x: %w", ErrState, f.addr, f.err)
+			return common.Hash{}, nil, false, fmt.Errorf("%w: storage of %x: %w", ErrState, f.addr, f.err)
 		}
 		f.account.Root = f.root
 		if err := applyAccount(accTrie, f); err != nil {
-			return common.Hash{}, false, err
+			return common.Hash{}, nil, false, err
 		}
 		if f.nodes != nil {
 			if err := merged.Merge(f.nodes); err != nil {
-				return common.Hash{}, false, fmt.Errorf("%w: %w", ErrState, err)
+				return common.Hash{}, nil, false, fmt.Errorf("%w: %w", ErrState, err)
 			}
 		}
 	}
 	root, nodes := accTrie.Commit(true)
 	if nodes != nil {
 		if err := merged.Merge(nodes); err != nil {
-			return common.Hash{}, false, fmt.Errorf("%w: %w", ErrState, err)
+			return common.Hash{}, nil, false, fmt.Errorf("%w: %w", ErrState, err)
 		}
 	}
 	if len(bw.codes) > 0 {
@@ -157,15 +157,23 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 			rawdb.WriteCode(batch, h, code)
 		}
 		if err := batch.Write(); err != nil {
-			return common.Hash{}, false, fmt.Errorf("%w: code: %w", ErrState, err)
+			return common.Hash{}, nil, false, fmt.Errorf("%w: code: %w", ErrState, err)
 		}
 	}
 	if root != parent {
 		if err := e.db.TrieDB().Update(root, parent, number, merged, nil); err != nil {
-			return common.Hash{}, false, fmt.Errorf("%w: trie database update: %w", ErrState, err)
+			return common.Hash{}, nil, false, fmt.Errorf("%w: trie database update: %w", ErrState, err)
 		}
 	}
-	return root, true, nil
+	accounts := make([]AccountState, len(finals))
+	for i := range finals {
+		f := &finals[i]
+		accounts[i].Address = f.addr
+		if f.exists {
+			accounts[i].Nonce, accounts[i].Balance = f.account.Nonce, *f.account.Balance
+		}
+	}
+	return root, accounts, true, nil
 }
 
 // finalState works out an account's state after the block from its writes and its

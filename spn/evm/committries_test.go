@@ -141,9 +141,10 @@ func TestCommitTriesEqualsStateDB(t *testing.T) {
 				t.Fatal(err)
 			}
 			var root common.Hash
+			var accounts []AccountState
 			if path == 0 {
 				var ok bool
-				root, ok, err = e.commitTries(parent, base, 1, bw)
+				root, accounts, ok, err = e.commitTries(parent, base, 1, bw)
 				if ok && wipe {
 					t.Fatalf("seed %d: commitTries wrote a block that deletes an account with storage", seed)
 				}
@@ -170,6 +171,16 @@ func TestCommitTriesEqualsStateDB(t *testing.T) {
 			}
 			if err := sdb.Error(); err != nil {
 				t.Fatalf("seed %d path %d: read back: %v", seed, path, err)
+			}
+			// The reported accounts are the written ones, with their committed state.
+			if accounts != nil && len(accounts) != len(bw.addrs) {
+				t.Fatalf("seed %d: %d accounts reported, %d written", seed, len(accounts), len(bw.addrs))
+			}
+			for _, a := range accounts {
+				if a.Nonce != sdb.GetNonce(a.Address) || a.Balance != *sdb.GetBalance(a.Address) {
+					t.Fatalf("seed %d: account %x reported nonce %d balance %v, committed %d %v", seed, a.Address,
+						a.Nonce, &a.Balance, sdb.GetNonce(a.Address), sdb.GetBalance(a.Address))
+				}
 			}
 			roots[path] = root
 		}

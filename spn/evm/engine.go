@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/vm"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/params"
+	"github.com/holiman/uint256"
 
 	"github.com/farolnet/farol/spn/exec"
 )
@@ -83,6 +84,19 @@ type Result struct {
 	Logs     []*types.Log // all logs of the block in order
 	Stats    exec.Stats
 	Timing   Timing
+	// Accounts is the post-block nonce and balance of every account the block
+	// changed, in address order, when the engine knows them (the parallel path's
+	// direct trie commit); nil otherwise. A node can keep a flat account cache with
+	// it.
+	Accounts []AccountState
+}
+
+// AccountState is an account's nonce and balance after a block (zero for an account
+// the block deleted).
+type AccountState struct {
+	Address common.Address
+	Nonce   uint64
+	Balance uint256.Int
 }
 
 // Timing splits a block's wall time into its phases.
@@ -227,11 +241,11 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 		return nil, err
 	}
 	start := time.Now()
-	root, err := e.commit(parent, base, block.Header.Number.Uint64(), writes)
+	root, accounts, err := e.commit(parent, base, block.Header.Number.Uint64(), writes)
 	if err != nil {
 		return nil, err
 	}
-	res.Root = root
+	res.Root, res.Accounts = root, accounts
 	res.Timing.Commit = time.Since(start)
 	return res, nil
 }

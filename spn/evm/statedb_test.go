@@ -173,7 +173,7 @@ func txStateRun(t *testing.T, seed int64) {
 	if err := out.Results[0].Err; err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
-	got, err := e.commit(root, base, 1, out.Writes)
+	got, _, err := e.commit(root, base, 1, out.Writes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/trie"
+	"github.com/holiman/uint256"
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/farolnet/farol/spn/evm"
@@ -105,6 +106,12 @@ type App struct {
 	// checkState is CheckTx's read-only view of the state at checkRoot (under mu).
 	checkState *state.StateDB
 	checkRoot  common.Hash
+	// accounts caches nonces and balances at accountsRoot for CheckTx, its rechecks
+	// and PrepareProposal (under mu): misses are read from checkState, and each
+	// commit applies the block's changed accounts (evm.Result.Accounts) or, when the
+	// engine did not report them, empties the cache.
+	accounts     map[common.Address]cachedAccount
+	accountsRoot common.Hash
 
 	// onCommit are called, in order, after each block is committed (outside mu).
 	onCommit []func(*Block)
@@ -120,10 +127,20 @@ func (a *App) OnCommit(f func(*Block)) {
 }
 
 type pendingBlock struct {
-	block *Block
-	root  common.Hash
-	stats BlockStats
+	block    *Block
+	root     common.Hash
+	stats    BlockStats
+	accounts []evm.AccountState // accounts the block changed (nil: unknown)
 }
+
+// cachedAccount is an account's nonce and balance at the head.
+type cachedAccount struct {
+	nonce   uint64
+	balance uint256.Int
+}
+
+// maxCachedAccounts bounds App.accounts (it is emptied when full).
+const maxCachedAccounts = 1 << 20
 
 // senderNonce identifies a mempool slot: one transaction per sender and nonce.
 type senderNonce struct {
@@ -331,11 +348,11 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	if base := a.baseFeeAfter(a.last); !recheck && tx.GasFeeCap().Cmp(base) < 0 {
 		return nil, CodeInvalid, fmt.Errorf("%w: maxFeePerGas: %v, baseFee: %v", ErrFeeCap, tx.GasFeeCap(), base)
 	}
-	sdb, err := a.checkStateLocked()
+	acct, err := a.accountLocked(from)
 	if err != nil {
 		return nil, CodeInternal, err
 	}
-	stateNonce := sdb.GetNonce(from)
+	stateNonce := acct.nonce
 	if tx.Nonce() < stateNonce {
 		return nil, CodeNonce, fmt.Errorf("%w: address %s, tx: %d state: %d", ErrNonceTooLow, from, tx.Nonce(), stateNonce)
 	}
@@ -366,7 +383,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	if replacing {
 		spend.Sub(spend, old.cost)
 	}
-	if bal := sdb.GetBalance(from).ToBig(); bal.Cmp(spend) < 0 {
+	if bal := acct.balance.ToBig(); bal.Cmp(spend) < 0 {
 		if spend.Cmp(cost) == 0 {
 			return nil, CodeFunds, fmt.Errorf("%w: address %s have %v want %v", ErrFunds, from, bal, cost)
 		}
@@ -402,6 +419,35 @@ func (a *App) checkStateLocked() (*state.StateDB, error) {
 	}
 	a.checkState, a.checkRoot = sdb, a.head.Root
 	return sdb, nil
+}
+
+// accountLocked returns addr's nonce and balance at the head, from the account cache
+// or else read from checkState (a.mu's write lock held).
+func (a *App) accountLocked(addr common.Address) (cachedAccount, error) {
+	if a.accountsRoot != a.head.Root || a.accounts == nil {
+		if a.accounts == nil {
+			a.accounts = make(map[common.Address]cachedAccount)
+		}
+		clear(a.accounts)
+		a.accountsRoot = a.head.Root
+	}
+	if c, ok := a.accounts[addr]; ok {
+		return c, nil
+	}
+	sdb, err := a.checkStateLocked()
+	if err != nil {
+		return cachedAccount{}, err
+	}
+	c := cachedAccount{nonce: sdb.GetNonce(addr), balance: *sdb.GetBalance(addr)}
+	if err := sdb.Error(); err != nil {
+		a.checkState = nil // start afresh next time
+		return cachedAccount{}, fmt.Errorf("state: %w", err)
+	}
+	if len(a.accounts) >= maxCachedAccounts {
+		clear(a.accounts)
+	}
+	a.accounts[addr] = c
+	return c, nil
 }
 
 // bumps tells whether tx raises both the tip and the fee cap of old by PriceBump percent.
@@ -477,22 +523,17 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		}
 		r.txs = append(r.txs, candidate{raw: raw, tx: tx, tip: effectiveTip(tx, base), index: i})
 	}
-	// State nonces come from CheckTx's state of the same head: the mempool's rechecks
-	// after the last commit have read most of these senders already.
+	// State nonces come from CheckTx's account cache of the same head: the mempool's
+	// rechecks after the last commit have read most of these senders already.
 	nonces := make([]uint64, len(runs))
+	var err error
 	a.mu.Lock()
-	sdb, err := a.checkStateLocked()
-	if err == nil && sdb.Error() != nil { // an earlier CheckTx read failed: start afresh
-		a.checkState = nil
-		sdb, err = a.checkStateLocked()
-	}
-	if err == nil {
-		for i, r := range runs {
-			nonces[i] = sdb.GetNonce(r.from)
+	for i, r := range runs {
+		var c cachedAccount
+		if c, err = a.accountLocked(r.from); err != nil {
+			break
 		}
-		if err = sdb.Error(); err != nil {
-			a.checkState = nil
-		}
+		nonces[i] = c.nonce
 	}
 	a.mu.Unlock()
 	if err != nil {
@@ -732,7 +773,7 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	stats.BaseFee, _ = new(big.Float).SetInt(baseFee).Float64()
 	a.mu.Lock()
 	stats.Finalize = time.Since(finalizeStart)
-	a.pending = &pendingBlock{block: b, root: res.Root, stats: stats}
+	a.pending = &pendingBlock{block: b, root: res.Root, stats: stats, accounts: res.Accounts}
 	a.mu.Unlock()
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: res.Root.Bytes()}, nil
 }
@@ -777,6 +818,20 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	crashPoint("sync", height)
 	a.mu.Lock()
+	if a.accounts == nil {
+		a.accounts = make(map[common.Address]cachedAccount)
+	}
+	if p.accounts != nil && a.accountsRoot == a.head.Root {
+		for _, c := range p.accounts {
+			if len(a.accounts) >= maxCachedAccounts {
+				clear(a.accounts)
+			}
+			a.accounts[c.Address] = cachedAccount{nonce: c.Nonce, balance: c.Balance}
+		}
+	} else {
+		clear(a.accounts)
+	}
+	a.accountsRoot = p.root
 	a.head = head{Height: p.block.Header.Number.Uint64(), Root: p.root, Hash: p.block.Hash}
 	a.last = p.block.Header
 	a.pending = nil
