@@ -139,8 +139,8 @@ type cachedAccount struct {
 	balance uint256.Int
 }
 
-// maxCachedAccounts bounds App.accounts (it is emptied when full).
-const maxCachedAccounts = 1 << 20
+// maxCachedAccounts bounds App.accounts (about 30 MiB; it is emptied when full).
+const maxCachedAccounts = 1 << 18
 
 // senderNonce identifies a mempool slot: one transaction per sender and nonce.
 type senderNonce struct {
