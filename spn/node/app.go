@@ -749,10 +749,9 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	h.GasUsed = res.GasUsed
 	h.TxHash = types.DeriveSha(types.Transactions(incl), trie.NewStackTrie(nil))
 	h.ReceiptHash = types.DeriveSha(receipts, trie.NewStackTrie(nil))
-	for _, r := range receipts {
-		bl := types.CreateBloom(r)
+	for _, r := range receipts { // the engine fills each receipt's bloom
 		for k := range h.Bloom {
-			h.Bloom[k] |= bl[k]
+			h.Bloom[k] |= r.Bloom[k]
 		}
 	}
 	b := &Block{Header: h, Hash: h.Hash(), Txs: incl, Receipts: receipts}
