@@ -62,31 +62,27 @@ const (
 
 // newEVMSPN is the devnet's EVM SPN.
 func newEVMSPN(opts options, m *mainnet) *spnNode {
-	return &spnNode{
-		opts: opts, mainnet: m,
-		bin:  filepath.Join(opts.bin, "spnd"),
-		home: filepath.Join(opts.dataDir, "spn-evm"),
-		vm:   "evm", name: "spn-evm", regName: "devnet-evm", settlement: "zk",
-		chainID: "farol-spn-evm-1", chainNum: 4242,
-		rpcPort:      evmSPNRPCPort + opts.portOffset,
-		cometRPCPort: evmSPNCometPort + opts.portOffset,
-		p2pPort:      evmSPNP2PPort + opts.portOffset,
-		metricsPort:  evmSPNMetrics + opts.portOffset,
-	}
+	return newSPN(opts, m, "evm", 4242, evmSPNRPCPort, evmSPNCometPort, evmSPNP2PPort, evmSPNMetrics)
 }
 
 // newWasmSPN is the devnet's Wasm SPN.
 func newWasmSPN(opts options, m *mainnet) *spnNode {
+	return newSPN(opts, m, "wasm", 4243, wasmSPNRPCPort, wasmSPNCometPort, wasmSPNP2PPort, wasmSPNMetrics)
+}
+
+// newSPN is a devnet SPN of vm: home spn-<vm>, registered as devnet-<vm> with zk
+// settlement, CometBFT chain farol-spn-<vm>-1, its ports shifted by -port-offset.
+func newSPN(opts options, m *mainnet, vm string, chainNum uint64, rpc, comet, p2p, metrics int) *spnNode {
 	return &spnNode{
 		opts: opts, mainnet: m,
 		bin:  filepath.Join(opts.bin, "spnd"),
-		home: filepath.Join(opts.dataDir, "spn-wasm"),
-		vm:   "wasm", name: "spn-wasm", regName: "devnet-wasm", settlement: "zk",
-		chainID: "farol-spn-wasm-1", chainNum: 4243,
-		rpcPort:      wasmSPNRPCPort + opts.portOffset,
-		cometRPCPort: wasmSPNCometPort + opts.portOffset,
-		p2pPort:      wasmSPNP2PPort + opts.portOffset,
-		metricsPort:  wasmSPNMetrics + opts.portOffset,
+		home: filepath.Join(opts.dataDir, "spn-"+vm),
+		vm:   vm, name: "spn-" + vm, regName: "devnet-" + vm, settlement: "zk",
+		chainID: "farol-spn-" + vm + "-1", chainNum: chainNum,
+		rpcPort:      rpc + opts.portOffset,
+		cometRPCPort: comet + opts.portOffset,
+		p2pPort:      p2p + opts.portOffset,
+		metricsPort:  metrics + opts.portOffset,
 	}
 }
 
