@@ -180,10 +180,19 @@ func NewMemoryDatabase() state.Database {
 // trie node read, e.g. each account or slot lookup, goes to pebble).
 const TrieCleanCache = 128 << 20
 
+// DatabaseCache is the pebble cache, in MiB, of a database opened by OpenDatabase.
+// go-ethereum's pebble wrapper sizes the memtables from it (a quarter of half the
+// cache each, so 64 MiB here). With the earlier 64 MiB cache the 8 MiB memtables
+// filled within one block and pebble compacted the hash-keyed trie nodes almost
+// continuously: 11 % of spnd's CPU under load, against 2–3 % at 512 MiB
+// (docs/bench/spn.md, session 4). Both the block cache and the memtables are
+// allocated as they fill, outside the Go heap.
+const DatabaseCache = 512
+
 // OpenDatabase opens (or creates) a persistent state database on pebble in dir.
 // Close the returned ethdb.Database when done.
 func OpenDatabase(dir string) (state.Database, ethdb.Database, error) {
-	kv, err := pebble.New(dir, 64, 64, "farol/evm/", false)
+	kv, err := pebble.New(dir, DatabaseCache, 64, "farol/evm/", false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: open pebble %s: %w", ErrState, dir, err)
 	}

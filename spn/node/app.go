@@ -115,6 +115,55 @@ type App struct {
 
 	// onCommit are called, in order, after each block is committed (outside mu).
 	onCommit []func(*Block)
+
+	// State flushing (ADR 010): a block's trie nodes stay in go-ethereum's
+	// hash-scheme cache of dirty nodes until a flush writes the head's trie to disk
+	// (policy). stateHead is the last block whose state is on disk: a restarted node
+	// resumes from it and CometBFT's handshake replays the blocks after it. recent
+	// are the roots of the last RecentStates blocks, referenced in the cache so their
+	// states stay readable (JSON-RPC at older blocks). Used by Commit only, except
+	// stateHead (under mu).
+	policy      StatePolicy
+	stateHead   head
+	storedBlock uint64 // the last block in the store when the app was opened
+	recent      []common.Hash
+}
+
+// StatePolicy says when the app writes its state trie to disk.
+type StatePolicy struct {
+	// FlushBlocks flushes the state at least every FlushBlocks blocks. 1 flushes
+	// every block, which also keeps every block's state on disk (an archive node);
+	// 0 means DefaultStateFlushBlocks.
+	FlushBlocks uint64
+	// DirtyLimit flushes the state when the unflushed trie nodes in memory reach
+	// this many bytes (0: DefaultStateDirtyLimit).
+	DirtyLimit int64
+}
+
+const (
+	// DefaultStateFlushBlocks is the default StatePolicy.FlushBlocks: about 17
+	// minutes of empty blocks at the default block interval, so a crash replays at
+	// most that many blocks.
+	DefaultStateFlushBlocks = 1000
+	// DefaultStateDirtyLimit is the default StatePolicy.DirtyLimit (go-ethereum's
+	// default dirty trie cache is the same size). Under a saturating ERC-20 load it
+	// is reached every few blocks, which bounds the replay after a crash.
+	DefaultStateDirtyLimit = 256 << 20
+	// RecentStates is how many of the last blocks keep their state readable in
+	// memory besides the flushed ones (go-ethereum keeps 128; the blocks of a busy
+	// SPN are much larger than Ethereum's).
+	RecentStates = 16
+)
+
+// SetStatePolicy sets when the state is flushed to disk (before the node starts).
+func (a *App) SetStatePolicy(p StatePolicy) {
+	if p.FlushBlocks == 0 {
+		p.FlushBlocks = DefaultStateFlushBlocks
+	}
+	if p.DirtyLimit <= 0 {
+		p.DirtyLimit = DefaultStateDirtyLimit
+	}
+	a.policy = p
 }
 
 // OnCommit registers f to be called with every block once it is committed (for
@@ -176,20 +225,31 @@ func NewApp(gen *Genesis, db state.Database, kv ethdb.KeyValueStore, opts evm.Op
 		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}, pool: map[senderNonce]poolTx{}, txs: txcache.New[decodedTx](txCacheSize),
 		spends: map[common.Address]*big.Int{},
 		logger: cmtlog.NewNopLogger()}
+	a.SetStatePolicy(StatePolicy{})
 	a.st = &store{kv: kv, config: config}
-	h, ok, err := a.st.head()
+	if stored, ok, err := a.st.head(); err != nil {
+		return nil, err
+	} else if ok {
+		a.storedBlock = stored.Height
+	}
+	// Resume from the last block whose state is on disk; CometBFT replays the
+	// blocks after it (their records in the store are rewritten identically).
+	h, ok, err := a.st.stateHead()
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		b, err := a.st.block(h.Height)
+		hdr, err := a.st.header(h.Height)
 		if err != nil {
-			return nil, fmt.Errorf("open: head block %d: %w", h.Height, err)
+			return nil, fmt.Errorf("open: state head block %d: %w", h.Height, err)
 		}
-		a.head, a.last = h, b.Header
+		if hdr.Root != h.Root {
+			return nil, fmt.Errorf("open: state head block %d has root %s, recorded %s", h.Height, hdr.Root, h.Root)
+		}
+		a.head, a.last, a.stateHead = h, hdr, h
 	}
 	if crashAt.after > 0 {
-		crashAt.height = a.head.Height + crashAt.after
+		crashAt.height = max(a.head.Height, a.storedBlock) + crashAt.after // after the handshake replay
 	}
 	return a, nil
 }
@@ -208,6 +268,10 @@ func (a *App) Head() (uint64, common.Hash, common.Hash) {
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
+	if a.storedBlock > a.head.Height {
+		a.logger.Info("state on disk is older than the last stored block: CometBFT replays the blocks after it",
+			"state_height", a.head.Height, "stored_height", a.storedBlock)
+	}
 	resp := &abci.ResponseInfo{Data: "farol-spn-evm", Version: "0.1.0", LastBlockHeight: int64(a.head.Height)}
 	if a.head.Height > 0 {
 		resp.LastBlockAppHash = a.head.Root.Bytes()
@@ -241,11 +305,12 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	pragueFields(h)
 	b := &Block{Header: h, Hash: h.Hash()}
-	if err := a.st.writeBlock(b, root); err != nil {
+	if err := a.st.writeBlock(b, root, true); err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
 	a.head, a.last = head{Height: 0, Root: root, Hash: b.Hash}, h
+	a.stateHead = a.head
 	a.mu.Unlock()
 	return &abci.ResponseInitChain{AppHash: root.Bytes()}, nil
 }
@@ -786,10 +851,13 @@ func (a *App) getHash(n uint64) common.Hash {
 	return h.Hash()
 }
 
-// Commit persists the finalized block: the state trie (evm.Persist), then the block,
-// receipts, indexes and head in one batch, then syncs pebble's WAL. A crash before
-// the batch reaches the WAL leaves the previous head; CometBFT then replays the block,
-// which recomputes the same state.
+// Commit persists the finalized block: its records (block, receipts, indexes, head)
+// in one batch, then a sync of pebble's WAL. The block's state trie nodes stay in the
+// trie cache until a flush (StatePolicy; ADR 010) writes the head's trie to disk
+// before the batch, which then also moves the state head. After a crash the node
+// resumes from the state head and CometBFT's handshake replays the later blocks from
+// its block store, recomputing the same states; a crash before the batch reaches the
+// WAL leaves the previous head, and the block is replayed the same way.
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	a.mu.RLock()
 	p := a.pending
@@ -799,19 +867,25 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	start := time.Now()
 	height := p.block.Header.Number.Uint64()
-	if err := evm.Persist(a.db, p.root); err != nil {
-		return nil, err
+	tdb := a.db.TrieDB()
+	_, dirty, _ := tdb.Size()
+	flush := height >= a.stateHead.Height+a.policy.FlushBlocks || int64(dirty) >= a.policy.DirtyLimit
+	var flushTime time.Duration
+	if flush {
+		if err := evm.Persist(a.db, p.root); err != nil {
+			return nil, err
+		}
+		flushTime = time.Since(start)
 	}
 	crashPoint("persist", height)
-	if err := a.st.writeBlock(p.block, p.root); err != nil {
+	if err := a.st.writeBlock(p.block, p.root, flush); err != nil {
 		return nil, err
 	}
 	crashPoint("write", height)
 	// Pebble (go-ethereum's settings) writes without sync: a write is first buffered
 	// in the process, so a killed process would lose its last blocks (CometBFT would
 	// replay them). One WAL sync per block makes the block durable before CometBFT
-	// records it as committed: after a crash the app is at most one block behind
-	// CometBFT's state (replayed) or one ahead (CometBFT's saved responses).
+	// records it as committed.
 	if err := a.kv.SyncKeyValue(); err != nil {
 		return nil, fmt.Errorf("commit: sync: %w", err)
 	}
@@ -832,6 +906,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.accountsRoot = p.root
 	a.head = head{Height: p.block.Header.Number.Uint64(), Root: p.root, Hash: p.block.Hash}
+	if flush {
+		a.stateHead = a.head
+	}
 	a.last = p.block.Header
 	a.pending = nil
 	a.nonces = map[common.Address]uint64{} // rebuilt by the mempool's rechecks
@@ -839,18 +916,86 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.spends = map[common.Address]*big.Int{}
 	hooks := a.onCommit
 	a.mu.Unlock()
+	dirty, err := a.keepRecent(p.root, flush)
+	if err != nil {
+		return nil, err
+	}
 	s := p.stats
 	s.Store = time.Since(start)
+	s.Flushed, s.Flush, s.StateDirty = flush, flushTime, int64(dirty)
 	a.metrics.ObserveBlock(s)
 	a.logger.Info("committed block", "height", s.Height, "txs", s.Txs, "dropped", s.Dropped, "gas", s.GasUsed,
 		"base_fee", p.block.Header.BaseFee, "exec", s.Exec.Round(time.Microsecond), "finalize", s.Finalize.Round(time.Microsecond), "store", s.Store.Round(time.Microsecond),
 		"prepare", time.Duration(a.prepareTime.Swap(0)).Round(time.Microsecond), "process", time.Duration(a.processTime.Swap(0)).Round(time.Microsecond),
 		"mode", s.Mode, "speedup", fmt.Sprintf("%.2f", s.Speedup), "executions", s.Executions, "aborts", s.Aborts,
+		"state_flushed", flush, "flush", flushTime.Round(time.Microsecond), "state_dirty", common.StorageSize(dirty),
 		"root", p.root, "hash", p.block.Hash)
 	for _, f := range hooks {
 		f(p.block)
 	}
 	return &abci.ResponseCommit{}, nil
+}
+
+// keepRecent keeps root's state in the trie cache for the next RecentStates blocks
+// and releases the oldest kept one. After a flush, if the nodes only older kept
+// states use still take more than half the dirty limit, the oldest of them are
+// written to disk as well (go-ethereum's Cap), which bounds the cache. It returns
+// the size of the cache of dirty nodes.
+func (a *App) keepRecent(root common.Hash, flushed bool) (common.StorageSize, error) {
+	tdb := a.db.TrieDB()
+	if err := tdb.Reference(root, common.Hash{}); err != nil {
+		return 0, fmt.Errorf("commit: reference state %s: %w", root, err)
+	}
+	a.recent = append(a.recent, root)
+	if len(a.recent) > RecentStates {
+		if err := tdb.Dereference(a.recent[0]); err != nil {
+			return 0, fmt.Errorf("commit: release state %s: %w", a.recent[0], err)
+		}
+		a.recent = append(a.recent[:0], a.recent[1:]...)
+	}
+	_, dirty, _ := tdb.Size()
+	if limit := common.StorageSize(a.policy.DirtyLimit / 2); flushed && dirty > limit {
+		if err := tdb.Cap(limit); err != nil {
+			return 0, fmt.Errorf("commit: cap the trie cache: %w", err)
+		}
+		_, dirty, _ = tdb.Size()
+	}
+	return dirty, nil
+}
+
+// stateOf opens the state after block h for reading. A state that is neither on disk
+// nor among the recent ones in memory gives go-ethereum's "historical state … is not
+// available" error, with what this node keeps.
+func (a *App) stateOf(h *types.Header) (*state.StateDB, error) {
+	s, err := state.New(h.Root, a.db)
+	if err != nil {
+		return nil, fmt.Errorf("historical state %s of block %d is not available: this node keeps the states of its last %d blocks and of the blocks it flushed to disk (state_flush_blocks = 1 keeps all): %w",
+			h.Root, h.Number, RecentStates, err)
+	}
+	return s, nil
+}
+
+// Close writes the head's state to disk if the last flush was of an older block, so
+// a restart resumes at the head without replaying blocks. Call it after CometBFT
+// has stopped and before closing the database.
+func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stateHead == a.head {
+		return nil
+	}
+	if err := evm.Persist(a.db, a.head.Root); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	if err := a.st.writeStateHead(a.head); err != nil {
+		return fmt.Errorf("close: state head: %w", err)
+	}
+	if err := a.kv.SyncKeyValue(); err != nil {
+		return fmt.Errorf("close: sync: %w", err)
+	}
+	a.stateHead = a.head
+	a.logger.Info("flushed the state at close", "height", a.head.Height, "root", a.head.Root)
+	return nil
 }
 
 // pragueFields sets the optional header fields of a Prague block (an SPN has no
@@ -871,7 +1016,8 @@ func pragueFields(h *types.Header) {
 // process kill itself (SIGKILL) at that point of the Commit of the n-th block after
 // the one it started at: "persist" (state trie flushed, block not written), "write"
 // (block written, not synced) or "sync" (durable, before CometBFT records the block
-// as committed).
+// as committed). "persist" comes after the state step whether or not the block
+// flushed the state.
 var crashAt struct {
 	point  string
 	after  uint64 // n

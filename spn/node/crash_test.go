@@ -253,7 +253,8 @@ func sender(ctx context.Context, c *ethclient.Client, keys []*ecdsa.PrivateKey, 
 // TestCrashRecovery runs the spnd binary, sends transfers continuously, kills it
 // with SIGKILL at random points (sometimes during its start-up and handshake replay)
 // and restarts it, many times; three more runs kill themselves at fixed points of
-// Commit (after the state flush, after the block batch, after the sync). After every restart each block and receipt seen
+// Commit (after the state step, after the block batch, after the sync); each life
+// flushes the state at its own interval. After every restart each block and receipt seen
 // before is unchanged; at the end the chain continues, CometBFT's app hashes match
 // the blocks' state roots and the balances add up (initial supply = balances + burnt
 // base fees). 5 kills; 25 with FAROL_LONG=1.
@@ -276,14 +277,22 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	cfg.EthRPCAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cfg.PrometheusAddr = ""
-	enc, _ := json.MarshalIndent(&cfg, "", "  ")
-	if err := os.WriteFile(filepath.Join(home, "config", "spnd.json"), enc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + cfg.EthRPCAddr
-	ctx := context.Background()
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewSource(seed))
+	// Each life flushes the state every block, every few blocks or at the default
+	// interval (ADR 010), so restarts replay from zero to many blocks.
+	flushChoices := []uint64{1, 3, 8, 0}
+	writeConfig := func(life int) {
+		cfg.StateFlushBlocks = flushChoices[rng.Intn(len(flushChoices))]
+		enc, _ := json.MarshalIndent(&cfg, "", "  ")
+		if err := os.WriteFile(filepath.Join(home, "config", "spnd.json"), enc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("life %d: state_flush_blocks %d", life, cfg.StateFlushBlocks)
+	}
+	writeConfig(0)
+	url := "http://" + cfg.EthRPCAddr
+	ctx := context.Background()
 	t.Logf("seed %d, %d kills", seed, kills)
 
 	keys := []*ecdsa.PrivateKey{dev}
@@ -332,6 +341,7 @@ func TestCrashRecovery(t *testing.T) {
 			if point != "" {
 				env = append(env, fmt.Sprintf("SPND_CRASH_AT=%s@+%d", point, 15+rng.Intn(10)))
 			}
+			writeConfig(life)
 			p = startSpnd(t, bin, home, life, env...)
 			if life < lives && point == "" && rng.Intn(4) == 0 {
 				// Kill during start-up: CometBFT's handshake may be replaying blocks.

@@ -29,6 +29,9 @@ type Metrics struct {
 	blockExecs   prometheus.Gauge
 	blockAborts  prometheus.Gauge
 	baseFee      prometheus.Gauge
+	flushes      prometheus.Counter
+	flushSeconds prometheus.Histogram
+	stateDirty   prometheus.Gauge
 	rejected     *prometheus.CounterVec
 }
 
@@ -55,6 +58,12 @@ type BlockStats struct {
 	Speedup float64
 	// BaseFee is the block's base fee per gas (0 if the VM has none).
 	BaseFee float64
+	// Flushed says the block's commit wrote the state to disk, which took Flush
+	// (part of Store); StateDirty is the size in bytes of the state not yet written
+	// after the commit (0 for a VM that writes every block's state).
+	Flushed    bool
+	Flush      time.Duration
+	StateDirty int64
 }
 
 // CheckTx rejection reasons (label "reason" of spn_checktx_rejected_total).
@@ -102,6 +111,9 @@ func NewMetrics(reg prometheus.Registerer, chainID, vm string) (*Metrics, error)
 		blockExecs:   gauge("block_executions", "Transaction executions of the last committed block."),
 		blockAborts:  gauge("block_aborts", "Failed validations of the last committed block."),
 		baseFee:      gauge("block_base_fee", "Base fee per gas of the last committed block."),
+		flushes:      counter("state_flushes_total", "Commits that wrote the state trie to disk (the others keep it in memory; ADR 010)."),
+		flushSeconds: hist("state_flush_seconds", "Time to write the state trie to disk, in the commits that did."),
+		stateDirty:   gauge("state_dirty_bytes", "Size of the state trie nodes in memory not yet written to disk."),
 		rejected: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "spn", Name: "checktx_rejected_total",
 			Help: "Transactions refused by CheckTx, by reason and check type (new or recheck).", ConstLabels: labels},
 			[]string{"reason", "type"}), &err),
@@ -150,6 +162,11 @@ func (m *Metrics) ObserveBlock(s BlockStats) {
 	m.blockExecs.Set(float64(s.Executions))
 	m.blockAborts.Set(float64(s.Aborts))
 	m.baseFee.Set(s.BaseFee)
+	m.stateDirty.Set(float64(s.StateDirty))
+	if s.Flushed {
+		m.flushes.Inc()
+		m.flushSeconds.Observe(s.Flush.Seconds())
+	}
 }
 
 // ObserveCheckTxReject records a transaction refused by CheckTx (recheck: a mempool

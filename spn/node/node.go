@@ -50,6 +50,12 @@ type Config struct {
 	// PrometheusAddr is where CometBFT's instrumentation server serves the Prometheus
 	// metrics (CometBFT's and the app's), e.g. 127.0.0.1:26660; empty disables them.
 	PrometheusAddr string `json:"prometheus_laddr"`
+	// StateFlushBlocks and StateDirtyMiB say when an EVM SPN writes its state trie
+	// to disk (StatePolicy; ADR 010): every StateFlushBlocks blocks (0: 1000; 1:
+	// every block, which keeps every block's state: an archive node) or when
+	// StateDirtyMiB of unflushed trie nodes are in memory (0: 256).
+	StateFlushBlocks uint64 `json:"state_flush_blocks,omitempty"`
+	StateDirtyMiB    int64  `json:"state_dirty_mib,omitempty"`
 }
 
 // DefaultPrometheusAddr is the default metrics listen address (CometBFT's default port).
@@ -282,6 +288,7 @@ func openEVM(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) 
 	}
 	app.SetLogger(n.logger.With("module", "spn"))
 	app.SetMetrics(n.metrics)
+	app.SetStatePolicy(StatePolicy{FlushBlocks: c.StateFlushBlocks, DirtyLimit: c.StateDirtyMiB << 20})
 	n.App = app
 	return &backend{
 		app: app,
@@ -297,7 +304,7 @@ func openEVM(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) 
 			}
 			return jsonrpc.NewHandler(srv), nil
 		},
-		close: disk.Close,
+		close: func() error { return errors.Join(app.Close(), disk.Close()) },
 	}, nil
 }
 
@@ -334,6 +341,7 @@ func Start(home string, logger cmtlog.Logger) (*Node, error) {
 	if logger == nil {
 		logger = cmtlog.NewNopLogger()
 	}
+	applyGCDefault(logger)
 	n := &Node{VM: gen.VM, logger: logger}
 	if cfg.Instrumentation.IsPrometheusEnabled() {
 		if n.metrics, err = NewMetrics(prometheus.DefaultRegisterer, doc.ChainID, gen.VM); err != nil {

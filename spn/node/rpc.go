@@ -140,7 +140,7 @@ func (e *EthAPI) stateAt(bnh rpc.BlockNumberOrHash) (*state.StateDB, error) {
 	if err != nil {
 		return nil, errUnknownBlock
 	}
-	return state.New(h.Root, e.app.db)
+	return e.app.stateOf(h)
 }
 
 // headerAt resolves a block tag, number or hash to a committed header.
@@ -162,7 +162,11 @@ func (e *EthAPI) GetBalance(addr common.Address, bnh rpc.BlockNumberOrHash) (*he
 	if err != nil {
 		return nil, err
 	}
-	return (*hexutil.Big)(s.GetBalance(addr).ToBig()), nil
+	b := s.GetBalance(addr)
+	if err := s.Error(); err != nil {
+		return nil, err
+	}
+	return (*hexutil.Big)(b.ToBig()), nil
 }
 
 // GetTransactionCount returns an account's nonce at a block; "pending" counts the
@@ -173,6 +177,9 @@ func (e *EthAPI) GetTransactionCount(addr common.Address, bnh rpc.BlockNumberOrH
 		return 0, err
 	}
 	nonce := s.GetNonce(addr)
+	if err := s.Error(); err != nil {
+		return 0, err
+	}
 	if n, ok := bnh.Number(); ok && n == rpc.PendingBlockNumber {
 		e.app.mu.RLock()
 		if p, ok := e.app.nonces[addr]; ok && p > nonce {
@@ -189,7 +196,11 @@ func (e *EthAPI) GetCode(addr common.Address, bnh rpc.BlockNumberOrHash) (hexuti
 	if err != nil {
 		return nil, err
 	}
-	return s.GetCode(addr), nil
+	code := s.GetCode(addr)
+	if err := s.Error(); err != nil {
+		return nil, err
+	}
+	return code, nil
 }
 
 // GetStorageAt returns a storage slot at a block.
@@ -199,6 +210,9 @@ func (e *EthAPI) GetStorageAt(addr common.Address, slot common.Hash, bnh rpc.Blo
 		return nil, err
 	}
 	v := s.GetState(addr, slot)
+	if err := s.Error(); err != nil {
+		return nil, err
+	}
 	return v[:], nil
 }
 

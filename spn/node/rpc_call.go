@@ -210,7 +210,7 @@ func (e *EthAPI) callEnvAt(bnh *rpc.BlockNumberOrHash, overrides *StateOverride)
 	if err != nil {
 		return nil, err
 	}
-	s, err := state.New(h.Root, e.app.db)
+	s, err := e.app.stateOf(h)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
-	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
@@ -82,7 +81,7 @@ func (e *EthAPI) GetProof(addr common.Address, keys []string, bnh rpc.BlockNumbe
 	if err != nil {
 		return nil, err
 	}
-	s, err := state.New(h.Root, e.app.db)
+	s, err := e.app.stateOf(h)
 	if err != nil {
 		return nil, err
 	}

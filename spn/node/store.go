@@ -17,6 +17,8 @@ import (
 // Store layout, in the same key-value store as the EVM state (keys prefixed "spn/"):
 //
 //	spn/head             -> RLP head{Height, Root, Hash}: the last committed block
+//	spn/state            -> RLP head: the last block whose state trie is on disk
+//	                        (absent in homes written before it: then spn/head)
 //	spn/b/<height BE8>   -> RLP storedBlock{Header, Txs, Receipts}
 //	spn/h/<block hash>   -> height BE8
 //	spn/t/<tx hash>      -> height BE8 ++ index BE4
@@ -24,10 +26,12 @@ import (
 //	                        readers — eth_getLogs' bloom scan, eth_feeHistory,
 //	                        newHeads — need not read the block's transactions)
 //
-// A block's records and the head are written in one batch (atomic), after its state
-// trie nodes are flushed by evm.Persist.
+// A block's records and the head are written in one batch (atomic). The state trie
+// nodes reach disk only every few blocks (App.Commit, ADR 010): when a block's state
+// is flushed (evm.Persist, before the batch), the batch also moves spn/state to it.
 var (
 	headKey      = []byte("spn/head")
+	stateKey     = []byte("spn/state")
 	blockPrefix  = []byte("spn/b/")
 	hashPrefix   = []byte("spn/h/")
 	txPrefix     = []byte("spn/t/")
@@ -87,8 +91,33 @@ func (s *store) head() (head, bool, error) {
 	return h, true, nil
 }
 
-// writeBlock writes a block, its indexes and the new head in one atomic batch.
-func (s *store) writeBlock(b *Block, root common.Hash) error {
+// stateHead returns the last block whose state is on disk: spn/state, or the block
+// head in a home that predates it (every state was flushed then).
+func (s *store) stateHead() (head, bool, error) {
+	b, err := s.kv.Get(stateKey)
+	if err != nil || len(b) == 0 {
+		return s.head() //nolint:nilerr // not written yet
+	}
+	var h head
+	if err := rlp.DecodeBytes(b, &h); err != nil {
+		return head{}, false, fmt.Errorf("store: state head: %w", err)
+	}
+	return h, true, nil
+}
+
+// writeStateHead records h as the last block whose state is on disk (after the
+// state was flushed outside a block's batch: App.Close).
+func (s *store) writeStateHead(h head) error {
+	enc, err := rlp.EncodeToBytes(&h)
+	if err != nil {
+		return err
+	}
+	return s.kv.Put(stateKey, enc)
+}
+
+// writeBlock writes a block, its indexes and the new head in one atomic batch; with
+// stateFlushed (its state trie is on disk) the batch also records it as the state head.
+func (s *store) writeBlock(b *Block, root common.Hash, stateFlushed bool) error {
 	sb := storedBlock{Header: b.Header, Txs: make([][]byte, len(b.Txs)), Receipts: make([]*types.ReceiptForStorage, len(b.Receipts))}
 	batch := s.kv.NewBatch()
 	n := b.Header.Number.Uint64()
@@ -123,6 +152,11 @@ func (s *store) writeBlock(b *Block, root common.Hash) error {
 		{headKey, hd},
 	} {
 		if err := batch.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	if stateFlushed {
+		if err := batch.Put(stateKey, hd); err != nil {
 			return err
 		}
 	}
