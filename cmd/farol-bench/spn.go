@@ -48,7 +48,10 @@ type spnReport struct {
 	BlockGasLimit uint64  `json:"block_gas_limit"`
 	MempoolSize   int     `json:"mempool_size,omitempty"` // 0: spnd's default
 	Workers       int     `json:"workers"`
-	SignMS        float64 `json:"sign_ms"` // pre-signing all transactions (not measured below)
+	// StateFlushBlocks and StateDirtyMiB are spnd's state flush policy (0: its defaults).
+	StateFlushBlocks uint64  `json:"state_flush_blocks,omitempty"`
+	StateDirtyMiB    int64   `json:"state_dirty_mib,omitempty"`
+	SignMS           float64 `json:"sign_ms"` // pre-signing all transactions (not measured below)
 
 	Committed    int     `json:"committed"`
 	SendS        float64 `json:"send_s"`          // first request to last accepted transaction
@@ -95,6 +98,8 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	gasLimit := fs.Uint64("block-gas-limit", 1_000_000_000, "block gas limit (each transfer declares 90,000 gas)")
 	mempool := fs.Int("mempool-size", 0, "CometBFT mempool size in transactions (0: spnd's default)")
 	workers := fs.Int("workers", 0, "EVM execution workers (0: GOMAXPROCS)")
+	flushBlocks := fs.Uint64("state-flush-blocks", 0, "spnd's state_flush_blocks: write the state trie to disk every n blocks (0: spnd's default; 1: every block)")
+	dirtyMiB := fs.Int64("state-dirty-mib", 0, "spnd's state_dirty_mib: write the state trie to disk when this much is unwritten (0: spnd's default)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up if not every transfer is committed by then")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the send-to-commit phase to this file")
 	keep := fs.Bool("keep", false, "keep the node's temporary home (printed)")
@@ -107,7 +112,8 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	}
 	rep := spnReport{runInfo: newRunInfo("spn", args), Accounts: *accounts, TxsPerAccount: *perAccount,
 		Txs: *accounts * *perAccount, Senders: *senders, Batch: *batch, Rate: *rate, BlockInterval: interval.String(),
-		BlockGasLimit: *gasLimit, MempoolSize: *mempool, Workers: *workers}
+		BlockGasLimit: *gasLimit, MempoolSize: *mempool, Workers: *workers,
+		StateFlushBlocks: *flushBlocks, StateDirtyMiB: *dirtyMiB}
 	if rep.Workers == 0 {
 		rep.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -182,7 +188,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if n, err = startBenchNode(home, g, *interval, *workers, *mempool); err == nil {
+		if n, err = startBenchNode(home, g, &rep); err == nil {
 			if *keep {
 				progress("node home %s (kept)", home)
 			} else {
@@ -402,7 +408,7 @@ func benchReceiver(i int) common.Address {
 
 // startBenchNode initializes and starts a single-operator EVM SPN in home on
 // free local ports.
-func startBenchNode(home string, g node.Genesis, interval time.Duration, workers, mempool int) (*node.Node, error) {
+func startBenchNode(home string, g node.Genesis, rep *spnReport) (*node.Node, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -411,13 +417,14 @@ func startBenchNode(home string, g node.Genesis, interval time.Duration, workers
 	cfg.EthRPCAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
 	cfg.CometRPCAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
 	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[2])
-	cfg.BlockInterval = interval
-	cfg.Workers = workers
+	cfg.BlockInterval, _ = time.ParseDuration(rep.BlockInterval)
+	cfg.Workers = rep.Workers
+	cfg.StateFlushBlocks, cfg.StateDirtyMiB = rep.StateFlushBlocks, rep.StateDirtyMiB
 	cfg.PrometheusAddr = "" // no metrics server: no port to collide with
 	if err := node.Init(home, node.InitOptions{ChainID: "bench-spn-1", Genesis: g, Config: cfg}); err != nil {
 		return nil, err
 	}
-	if err := tuneSPNHome(home, mempool); err != nil {
+	if err := tuneSPNHome(home, rep.MempoolSize); err != nil {
 		return nil, err
 	}
 	logger := cmtlog.NewNopLogger()
@@ -652,8 +659,12 @@ func checkReceipts(client *http.Client, url string, sample []int, txs []*types.T
 
 func printSPN(w io.Writer, r *spnReport) {
 	fmt.Fprintf(w, "%s\n%s, %d CPUs, load before %s, after %s\n\n", r.Command, r.GoVersion, r.NumCPU, r.LoadAvg, r.LoadAfter)
-	fmt.Fprintf(w, "single-operator EVM SPN (CometBFT + app + JSON-RPC in this process), block interval %s, block gas limit %d, %d workers\n",
-		r.BlockInterval, r.BlockGasLimit, r.Workers)
+	flush := "spnd's default state flush"
+	if r.StateFlushBlocks > 0 || r.StateDirtyMiB > 0 {
+		flush = fmt.Sprintf("state flushed every %d blocks or %d MiB (0: spnd's default)", r.StateFlushBlocks, r.StateDirtyMiB)
+	}
+	fmt.Fprintf(w, "single-operator EVM SPN (CometBFT + app + JSON-RPC in this process), block interval %s, block gas limit %d, %d workers, %s\n",
+		r.BlockInterval, r.BlockGasLimit, r.Workers, flush)
 	load := "as fast as the node accepts (saturation)"
 	if r.Rate > 0 {
 		load = fmt.Sprintf("offered at %.0f tx/s", r.Rate)

@@ -127,6 +127,9 @@ type App struct {
 	stateHead   head
 	storedBlock uint64 // the last block in the store when the app was opened
 	recent      []common.Hash
+	// dirtyAtFlush is the size of the dirty-node cache after the last flush (the
+	// recent states' own nodes): DirtyLimit counts the growth beyond it.
+	dirtyAtFlush common.StorageSize
 }
 
 // StatePolicy says when the app writes its state trie to disk.
@@ -135,8 +138,9 @@ type StatePolicy struct {
 	// every block, which also keeps every block's state on disk (an archive node);
 	// 0 means DefaultStateFlushBlocks.
 	FlushBlocks uint64
-	// DirtyLimit flushes the state when the unflushed trie nodes in memory reach
-	// this many bytes (0: DefaultStateDirtyLimit).
+	// DirtyLimit flushes the state when the trie nodes added to the in-memory cache
+	// since the last flush reach this many bytes (0: DefaultStateDirtyLimit). The
+	// cache also holds the recent states' own nodes (RecentStates blocks' worth).
 	DirtyLimit int64
 }
 
@@ -869,7 +873,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	height := p.block.Header.Number.Uint64()
 	tdb := a.db.TrieDB()
 	_, dirty, _ := tdb.Size()
-	flush := height >= a.stateHead.Height+a.policy.FlushBlocks || int64(dirty) >= a.policy.DirtyLimit
+	flush := height >= a.stateHead.Height+a.policy.FlushBlocks || int64(dirty-a.dirtyAtFlush) >= a.policy.DirtyLimit
 	var flushTime time.Duration
 	if flush {
 		if err := evm.Persist(a.db, p.root); err != nil {
@@ -916,9 +920,12 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	a.spends = map[common.Address]*big.Int{}
 	hooks := a.onCommit
 	a.mu.Unlock()
-	dirty, err := a.keepRecent(p.root, flush)
+	dirty, err := a.keepRecent(p.root)
 	if err != nil {
 		return nil, err
+	}
+	if flush {
+		a.dirtyAtFlush = dirty
 	}
 	s := p.stats
 	s.Store = time.Since(start)
@@ -937,11 +944,10 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 }
 
 // keepRecent keeps root's state in the trie cache for the next RecentStates blocks
-// and releases the oldest kept one. After a flush, if the nodes only older kept
-// states use still take more than half the dirty limit, the oldest of them are
-// written to disk as well (go-ethereum's Cap), which bounds the cache. It returns
-// the size of the cache of dirty nodes.
-func (a *App) keepRecent(root common.Hash, flushed bool) (common.StorageSize, error) {
+// and releases the oldest kept one. It returns the size of the cache of dirty nodes.
+// After a flush the cache holds only the nodes that the older kept states alone use:
+// at most RecentStates blocks' worth, which the block gas limit bounds.
+func (a *App) keepRecent(root common.Hash) (common.StorageSize, error) {
 	tdb := a.db.TrieDB()
 	if err := tdb.Reference(root, common.Hash{}); err != nil {
 		return 0, fmt.Errorf("commit: reference state %s: %w", root, err)
@@ -954,12 +960,6 @@ func (a *App) keepRecent(root common.Hash, flushed bool) (common.StorageSize, er
 		a.recent = append(a.recent[:0], a.recent[1:]...)
 	}
 	_, dirty, _ := tdb.Size()
-	if limit := common.StorageSize(a.policy.DirtyLimit / 2); flushed && dirty > limit {
-		if err := tdb.Cap(limit); err != nil {
-			return 0, fmt.Errorf("commit: cap the trie cache: %w", err)
-		}
-		_, dirty, _ = tdb.Size()
-	}
 	return dirty, nil
 }
 
