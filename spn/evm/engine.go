@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -71,6 +70,12 @@ type Block struct {
 	Txs    []*types.Transaction
 	// GetHash answers the BLOCKHASH opcode; nil answers the zero hash.
 	GetHash vm.GetHashFunc
+	// SendersCached says the transactions already carry their senders
+	// (types.Sender was called on them with this chain's signer, as spnd does when
+	// it admits a transaction), so the engine reads them instead of recovering them
+	// in batches. It only chooses how senders are obtained: a transaction without a
+	// cached sender is still recovered.
+	SendersCached bool
 }
 
 // Result is the outcome of a block.
@@ -337,60 +342,3 @@ func (e *Engine) checkBlock(block *Block) error {
 	return nil
 }
 
-// recoverSenders recovers every transaction's sender in parallel and converts it to a
-// core.Message; blob transactions and bad signatures become that transaction's error.
-func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []error) {
-	n := len(block.Txs)
-	msgs := make([]*core.Message, n)
-	errs := make([]error, n)
-	signer := types.MakeSigner(e.config, block.Header.Number, block.Header.Time)
-	one := func(i int) {
-		tx := block.Txs[i]
-		if tx.Type() == types.BlobTxType {
-			errs[i] = ErrBlobTx
-			return
-		}
-		msg, err := core.TransactionToMessage(tx, signer, block.Header.BaseFee)
-		if err != nil {
-			errs[i] = fmt.Errorf("%w: %w", ErrInvalidTx, err)
-			return
-		}
-		msgs[i] = msg
-	}
-	if workers <= 0 {
-		workers = defaultWorkers()
-	}
-	if workers == 1 || n < 2*workers {
-		for i := range n {
-			one(i)
-		}
-		return msgs, errs
-	}
-	// The calling goroutine and workers-1 helpers take chunks of transactions from a
-	// shared counter, so a helper that starts late or is descheduled does not leave
-	// its fixed share for last.
-	const chunk = 8
-	var next atomic.Int64
-	work := func() {
-		for {
-			lo := int(next.Add(chunk)) - chunk
-			if lo >= n {
-				return
-			}
-			for i := lo; i < min(lo+chunk, n); i++ {
-				one(i)
-			}
-		}
-	}
-	var wg sync.WaitGroup
-	for range workers - 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
-	return msgs, errs
-}

@@ -791,7 +791,7 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 		BlobGasUsed:   &zero,
 	}
 	start := time.Now()
-	res, err := a.eng.ExecuteBlock(ctx, parent.Root, &evm.Block{Header: h, Txs: txs, GetHash: a.getHash})
+	res, err := a.eng.ExecuteBlock(ctx, parent.Root, &evm.Block{Header: h, Txs: txs, GetHash: a.getHash, SendersCached: true})
 	elapsed := time.Since(start)
 	if err != nil {
 		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)

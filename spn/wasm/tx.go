@@ -105,10 +105,17 @@ func (tx *Tx) Sender() (Address, error) {
 	return recoverAddress(h[:], tx.Sig[:])
 }
 
+// sigValuesOK says whether sig's R, S and recovery id are in the ranges
+// go-ethereum accepts for a transaction (crypto.ValidateSignatureValues with the
+// Homestead rule: S in the lower half; recovery id 0 or 1).
+func sigValuesOK(sig []byte) bool {
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64])
+	return sig[64] <= 1 && crypto.ValidateSignatureValues(sig[64], r, s, true)
+}
+
 func recoverAddress(hash, sig []byte) (Address, error) {
 	var a Address
-	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64])
-	if sig[64] > 1 || !crypto.ValidateSignatureValues(sig[64], r, s, true) {
+	if !sigValuesOK(sig) {
 		return a, errorf(ErrSignature, "signature values out of range")
 	}
 	pub, err := crypto.Ecrecover(hash, sig)

@@ -1,0 +1,52 @@
+package ecrecover
+
+import (
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// Sig is a signature as crypto.Ecrecover takes it: R and S (32 bytes each, big
+// endian) and the recovery id V (0 or 1; 2 and 3 are accepted as libsecp256k1 does).
+type Sig [65]byte
+
+// Pub is an uncompressed public key: 0x04, X, Y.
+type Pub [65]byte
+
+// Recover sets pubs[i] to the public key that produced sigs[i] over hashes[i], and
+// ok[i] to whether recovery succeeded, as crypto.Ecrecover(hashes[i], sigs[i]) would.
+// A recovery id above 3 fails. Recover does not check the signature's value ranges
+// the way go-ethereum's transaction rules do (crypto.ValidateSignatureValues):
+// callers do that first. All four slices must have the same length.
+func Recover(hashes []common.Hash, sigs []Sig, pubs []Pub, ok []bool) {
+	if len(sigs) != len(hashes) || len(pubs) != len(hashes) || len(ok) != len(hashes) {
+		panic("ecrecover: slices of different lengths")
+	}
+	if len(hashes) == 0 {
+		return
+	}
+	recoverBatch(hashes, sigs, pubs, ok)
+}
+
+// Addresses is Recover followed by the Ethereum address of each key (the last 20
+// bytes of the keccak256 of X and Y); addrs[i] is zero where ok[i] is false.
+func Addresses(hashes []common.Hash, sigs []Sig, addrs []common.Address, ok []bool) {
+	pubs := make([]Pub, len(hashes))
+	Recover(hashes, sigs, pubs, ok)
+	for i := range pubs {
+		if !ok[i] {
+			addrs[i] = common.Address{}
+			continue
+		}
+		copy(addrs[i][:], crypto.Keccak256(pubs[i][1:])[12:])
+	}
+}
+
+// recoverOne is the reference: go-ethereum's crypto.Ecrecover.
+func recoverOne(hash common.Hash, sig *Sig, pub *Pub) bool {
+	p, err := crypto.Ecrecover(hash[:], sig[:])
+	if err != nil || len(p) != len(pub) || p[0] != 4 {
+		return false
+	}
+	copy(pub[:], p)
+	return true
+}

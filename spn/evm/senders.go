@@ -1,0 +1,165 @@
+package evm
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/holiman/uint256"
+
+	"github.com/farolnet/farol/spn/ecrecover"
+)
+
+// senderChunk is how many transactions a goroutine takes at a time from the shared
+// counter, and the size of one batch of signature recoveries (one cgo call).
+const senderChunk = 16
+
+// recoverSenders builds every transaction's message, recovering the senders up
+// front on workers goroutines (the calling one included). Signatures of the typed
+// transactions the block's signer supports are recovered in batches (spn/ecrecover:
+// one call into libsecp256k1 per chunk); the message is then built by go-ethereum's
+// core.TransactionToMessage with a signer that answers the recovered address. Any
+// other transaction, and any signature the batch could not recover, goes through
+// go-ethereum's own types.Sender, which gives its exact error.
+func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []error) {
+	n := len(block.Txs)
+	msgs := make([]*core.Message, n)
+	errs := make([]error, n)
+	signer := types.MakeSigner(e.config, block.Header.Number, block.Header.Time)
+	batchTypes := batchableTypes(signer)
+	one := func(i int, s types.Signer) {
+		tx := block.Txs[i]
+		if tx.Type() == types.BlobTxType {
+			errs[i] = ErrBlobTx
+			return
+		}
+		msg, err := core.TransactionToMessage(tx, s, block.Header.BaseFee)
+		if err != nil {
+			errs[i] = fmt.Errorf("%w: %w", ErrInvalidTx, err)
+			return
+		}
+		msgs[i] = msg
+	}
+	chunk := func(lo, hi int) {
+		if block.SendersCached {
+			for i := lo; i < hi; i++ {
+				one(i, signer)
+			}
+			return
+		}
+		var (
+			hashes [senderChunk]common.Hash
+			sigs   [senderChunk]ecrecover.Sig
+			addrs  [senderChunk]common.Address
+			ok     [senderChunk]bool
+			idx    [senderChunk]int
+		)
+		k := 0
+		for i := lo; i < hi; i++ {
+			if signatureInput(block.Txs[i], signer, &batchTypes, &hashes[k], &sigs[k]) {
+				idx[k] = i
+				k++
+			}
+		}
+		ecrecover.Addresses(hashes[:k], sigs[:k], addrs[:k], ok[:k])
+		j := 0
+		for i := lo; i < hi; i++ {
+			if j < k && idx[j] == i {
+				if ok[j] {
+					one(i, recoveredSigner{Signer: signer, from: addrs[j]})
+				} else {
+					one(i, signer)
+				}
+				j++
+				continue
+			}
+			one(i, signer)
+		}
+	}
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	// The calling goroutine and workers-1 helpers take chunks of transactions from a
+	// shared counter, so a helper that starts late or is descheduled does not leave
+	// its fixed share for last.
+	var next atomic.Int64
+	work := func() {
+		for {
+			lo := int(next.Add(senderChunk)) - senderChunk
+			if lo >= n {
+				return
+			}
+			chunk(lo, min(lo+senderChunk, n))
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(workers, (n+senderChunk-1)/senderChunk) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+	return msgs, errs
+}
+
+// recoveredSigner is the block's signer except that Sender answers an address
+// recovered in a batch from exactly the hash and signature values the signer would
+// use. types.Sender caches that address in the transaction under this signer, whose
+// Equal is the block signer's, so later types.Sender calls with the chain's signer
+// (spnd's JSON-RPC, receipts) find it.
+type recoveredSigner struct {
+	types.Signer
+	from common.Address
+}
+
+func (s recoveredSigner) Sender(*types.Transaction) (common.Address, error) { return s.from, nil }
+
+// batchableTypes marks the typed transactions (EIP-2930, EIP-1559, EIP-7702) that
+// signer accepts, asking the signer itself: its SignatureValues refuses a type it
+// does not support. Their sender is go-ethereum's recoverPlain over Hash(tx) and the
+// raw signature values, which signatureInput reproduces. Legacy and blob
+// transactions are left to types.Sender.
+func batchableTypes(signer types.Signer) (ok [256]bool) {
+	id := signer.ChainID()
+	if id == nil {
+		return ok
+	}
+	probes := []types.TxData{&types.AccessListTx{ChainID: id}, &types.DynamicFeeTx{ChainID: id}}
+	if id256, overflow := uint256.FromBig(id); !overflow {
+		probes = append(probes, &types.SetCodeTx{ChainID: id256})
+	}
+	for _, p := range probes {
+		tx := types.NewTx(p)
+		if _, _, _, err := signer.SignatureValues(tx, make([]byte, crypto.SignatureLength)); err == nil {
+			ok[tx.Type()] = true
+		}
+	}
+	return ok
+}
+
+// signatureInput fills the hash and signature from which go-ethereum's signer would
+// recover tx's sender, if tx is a batchable type with the signer's chain id and
+// signature values go-ethereum accepts (recovery id 0 or 1, R and S in range, S in
+// the lower half). Otherwise it returns false and types.Sender decides, with its own
+// error.
+func signatureInput(tx *types.Transaction, signer types.Signer, batchTypes *[256]bool, hash *common.Hash, sig *ecrecover.Sig) bool {
+	if !batchTypes[tx.Type()] || tx.ChainId().Cmp(signer.ChainID()) != 0 {
+		return false
+	}
+	v, r, s := tx.RawSignatureValues()
+	if !v.IsUint64() || v.Uint64() > 1 || !crypto.ValidateSignatureValues(byte(v.Uint64()), r, s, true) {
+		return false
+	}
+	*hash = signer.Hash(tx)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:64])
+	sig[64] = byte(v.Uint64())
+	return true
+}
