@@ -341,4 +341,3 @@ func (e *Engine) checkBlock(block *Block) error {
 	}
 	return nil
 }
-
