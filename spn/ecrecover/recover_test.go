@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -142,20 +143,26 @@ func FuzzRecover(f *testing.F) {
 }
 
 // BenchmarkRecover compares, on GOMAXPROCS goroutines, one crypto.Ecrecover call
-// per signature (the baseline, "ecrecover") with batches of 16 ("batch"); ns/sig is
-// wall time per signature. Run with -cpu 1,2 to see how each scales.
+// per signature (the baseline, "ecrecover") with batches of 16 ("batch"), over 4,096
+// distinct signatures; ns/sig is wall time per signature. Run with -cpu 1,2 to see
+// how each scales.
 func BenchmarkRecover(b *testing.B) {
-	hashes, sigs := signatures(b, rand.New(rand.NewSource(4)), 16)
-	for i := range sigs { // only valid signatures
+	const n = 4096
+	hashes := make([]common.Hash, n)
+	sigs := make([]Sig, n)
+	rng := rand.New(rand.NewSource(4))
+	for i := range sigs {
 		k, _ := crypto.GenerateKey()
+		rng.Read(hashes[i][:])
 		s, _ := crypto.Sign(hashes[i][:], k)
 		copy(sigs[i][:], s)
 	}
 	b.Run("ecrecover", func(b *testing.B) {
-		b.SetParallelism(1)
+		var next atomic.Int64
 		b.RunParallel(func(pb *testing.PB) {
-			for i := 0; pb.Next(); i++ {
-				if _, err := crypto.Ecrecover(hashes[i%16][:], sigs[i%16][:]); err != nil {
+			for pb.Next() {
+				i := next.Add(1) % n
+				if _, err := crypto.Ecrecover(hashes[i][:], sigs[i][:]); err != nil {
 					b.Error(err)
 				}
 			}
@@ -163,11 +170,12 @@ func BenchmarkRecover(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/sig")
 	})
 	b.Run("batch", func(b *testing.B) {
-		b.SetParallelism(1)
+		var next atomic.Int64
 		b.RunParallel(func(pb *testing.PB) {
 			pubs, ok := make([]Pub, 16), make([]bool, 16)
 			for pb.Next() {
-				Recover(hashes, sigs, pubs, ok)
+				i := int(next.Add(16)-16) % n
+				Recover(hashes[i:i+16], sigs[i:i+16], pubs, ok)
 			}
 		})
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*16), "ns/sig")

@@ -1,0 +1,61 @@
+package wasm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// BenchmarkBlockSenders decodes a block of 2,048 signed transfers and recovers the
+// senders on b's GOMAXPROCS goroutines, batched (decodeChunk, as ExecuteBlock does)
+// and one Tx.Sender call per transaction ("one"). Run with -cpu 1,2.
+func BenchmarkBlockSenders(b *testing.B) {
+	blk := &Block{}
+	for i := range 2048 {
+		k, _ := crypto.GenerateKey()
+		tx := &Tx{Kind: TxTransfer, ChainID: 7, Nonce: uint64(i), GasLimit: 50_000, GasPrice: 1}
+		if err := tx.Sign(crypto.FromECDSA(k)); err != nil {
+			b.Fatal(err)
+		}
+		blk.Txs = append(blk.Txs, tx.Encode())
+	}
+	run := func(b *testing.B, chunk func(txs []decodedTx, lo, hi int)) {
+		for range b.N {
+			txs := make([]decodedTx, len(blk.Txs))
+			var next atomic.Int64
+			work := func() {
+				for {
+					end := int(next.Add(senderChunk))
+					if end-senderChunk >= len(blk.Txs) {
+						return
+					}
+					chunk(txs, end-senderChunk, min(end, len(blk.Txs)))
+				}
+			}
+			var wg sync.WaitGroup
+			for range runtime.GOMAXPROCS(0) - 1 {
+				wg.Add(1)
+				go func() { defer wg.Done(); work() }()
+			}
+			work()
+			wg.Wait()
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(blk.Txs)), "ns/tx")
+	}
+	b.Run("batch", func(b *testing.B) {
+		run(b, func(txs []decodedTx, lo, hi int) { decodeChunk(blk, txs, lo, hi) })
+	})
+	b.Run("one", func(b *testing.B) {
+		run(b, func(txs []decodedTx, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				d := &txs[i]
+				if d.tx, d.err = DecodeTx(blk.Txs[i]); d.err == nil {
+					d.sender, d.err = d.tx.Sender()
+				}
+			}
+		})
+	})
+}
