@@ -182,13 +182,22 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	// The node, in a temporary home. The ports are free when chosen; another
 	// process may take one before the node binds it, so start-up is retried.
 	progress("starting a single-operator EVM SPN...")
+	logger := cmtlog.NewNopLogger()
+	if path := os.Getenv("FAROL_BENCH_NODE_LOG"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close() // after the node has stopped (deferred below)
+		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(cmtlog.NewSyncWriter(f)), cmtlog.AllowError(), cmtlog.AllowInfoWith("module", "spn"))
+	}
 	var n *node.Node
 	for attempt := 1; ; attempt++ {
 		home, err := os.MkdirTemp("", "farol-bench-spn-")
 		if err != nil {
 			return err
 		}
-		if n, err = startBenchNode(home, g, &rep); err == nil {
+		if n, err = startBenchNode(home, g, &rep, logger); err == nil {
 			if *keep {
 				progress("node home %s (kept)", home)
 			} else {
@@ -407,8 +416,8 @@ func benchReceiver(i int) common.Address {
 }
 
 // startBenchNode initializes and starts a single-operator EVM SPN in home on
-// free local ports.
-func startBenchNode(home string, g node.Genesis, rep *spnReport) (*node.Node, error) {
+// free local ports, logging to logger.
+func startBenchNode(home string, g node.Genesis, rep *spnReport, logger cmtlog.Logger) (*node.Node, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -426,14 +435,6 @@ func startBenchNode(home string, g node.Genesis, rep *spnReport) (*node.Node, er
 	}
 	if err := tuneSPNHome(home, rep.MempoolSize); err != nil {
 		return nil, err
-	}
-	logger := cmtlog.NewNopLogger()
-	if path := os.Getenv("FAROL_BENCH_NODE_LOG"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, err
-		}
-		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(cmtlog.NewSyncWriter(f)), cmtlog.AllowError(), cmtlog.AllowInfoWith("module", "spn"))
 	}
 	return node.Start(home, logger)
 }
