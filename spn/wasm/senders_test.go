@@ -1,92 +1,74 @@
-package wasm
+package wasm_test
 
 import (
-	"errors"
-	"math/big"
-	"math/rand"
+	"context"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/wasm"
+	"github.com/farolnet/farol/spn/wasm/wasmtest"
 )
 
-// TestDecodeChunkEqualsSender checks the batched sender recovery of a block against
-// Tx.Sender, one transaction at a time, on valid and damaged signatures (flipped
-// bits, S in the upper half, recovery ids 2 and 27, zero R, random bytes) and with
-// the block's sender hint for some.
-func TestDecodeChunkEqualsSender(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	curveN := crypto.S256().Params().N
-	var keys [][]byte
-	for range 3 {
-		k, _ := crypto.GenerateKey()
-		keys = append(keys, crypto.FromECDSA(k))
+// TestSendersHint runs a token block without a hint, with the true senders (some
+// left zero: recovered) and checks the results are identical; a hint of the wrong
+// length fails the block; a (wrong) hinted sender is trusted, which is why only
+// recovered senders may be hinted.
+func TestSendersHint(t *testing.T) {
+	ctx := context.Background()
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID})
+	if err != nil {
+		t.Fatal(err)
 	}
-	b := &Block{}
-	var hinted []Address
-	for i := range 400 {
-		tx := &Tx{Kind: TxTransfer, ChainID: 7, Nonce: uint64(i), GasLimit: 50_000, GasPrice: 1}
-		tx.To[0] = byte(i)
-		if err := tx.Sign(keys[rng.Intn(len(keys))]); err != nil {
-			t.Fatal(err)
-		}
-		switch i % 8 {
-		case 3:
-			tx.Sig[rng.Intn(64)] ^= 1 << rng.Intn(8)
-		case 4:
-			s := new(big.Int).SetBytes(tx.Sig[32:64])
-			new(big.Int).Sub(curveN, s).FillBytes(tx.Sig[32:64])
-			tx.Sig[64] ^= 1
-		case 5:
-			tx.Sig[64] = []byte{2, 27}[rng.Intn(2)]
-		case 6:
-			clear(tx.Sig[:32])
-		case 7:
-			rng.Read(tx.Sig[:64])
-		}
-		b.Txs = append(b.Txs, tx.Encode())
-		var hint Address
-		if i%5 == 0 {
-			hint[0], hint[19] = 0xfe, byte(i)
-		}
-		hinted = append(hinted, hint)
+	defer eng.Close(ctx)
+	wl, err := wasmtest.NewWorkload(eng, "as-token", 40, 3)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, withHints := range []bool{false, true} {
-		b.Senders = nil
-		if withHints {
-			b.Senders = hinted
+	// a bad signature and junk stay invalid with a zero hint
+	bad := append([]byte(nil), wl.Block.Txs[0]...)
+	bad[len(bad)-2] ^= 1
+	txs := append(append([][]byte(nil), wl.Block.Txs...), bad, []byte("junk"))
+	plain := *wl.Block
+	plain.Txs = txs
+	want, err := eng.ExecuteBlock(ctx, &plain, wl.World.State, exec.Config{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hinted := plain
+	hinted.Senders = make([]wasm.Address, len(txs))
+	for i := range wl.Block.Txs {
+		if i%3 != 0 { // every third is left to recovery
+			hinted.Senders[i] = wl.World.Addrs[i] // the workload's sender i is account i
 		}
-		txs := make([]decodedTx, len(b.Txs))
-		for lo := 0; lo < len(b.Txs); lo += senderChunk {
-			decodeChunk(b, txs, lo, min(lo+senderChunk, len(b.Txs)))
-		}
-		good, bad := 0, 0
-		for i, d := range txs {
-			tx, err := DecodeTx(b.Txs[i]) // refuses out-of-range values itself
-			if err != nil {
-				if d.err == nil || d.err.Error() != err.Error() {
-					t.Fatalf("tx %d: error %v, DecodeTx %v", i, d.err, err)
-				}
-				bad++
-				continue
-			}
-			want, wantErr := tx.Sender()
-			if withHints && hinted[i] != (Address{}) {
-				want, wantErr = hinted[i], nil
-			}
-			if d.sender != want || (d.err == nil) != (wantErr == nil) || (d.err != nil && d.err.Error() != wantErr.Error()) {
-				t.Fatalf("hints %v tx %d: sender %x %v, Tx.Sender %x %v", withHints, i, d.sender, d.err, want, wantErr)
-			}
-			if d.err != nil {
-				if !errors.Is(d.err, ErrSignature) {
-					t.Fatalf("tx %d: %v is not ErrSignature", i, d.err)
-				}
-				bad++
-			} else {
-				good++
-			}
-		}
-		if good < 150 || bad < 50 {
-			t.Fatalf("%d recovered, %d refused: the mix lost its coverage", good, bad)
-		}
+	}
+	got, err := eng.ExecuteBlock(ctx, &hinted, wl.World.State, exec.Config{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wasm.ReceiptsHash(got.Receipts) != wasm.ReceiptsHash(want.Receipts) || got.GasUsed != want.GasUsed {
+		t.Fatal("receipts differ with the hint")
+	}
+	sa, sb := exec.MapStorage{}, exec.MapStorage{}
+	wasm.Apply(sa, want.Writes)
+	wasm.Apply(sb, got.Writes)
+	if wasm.StateHash(sa) != wasm.StateHash(sb) {
+		t.Fatal("writes differ with the hint")
+	}
+	n := len(txs)
+	if got.Receipts[n-2].Status != wasm.StatusInvalidTx || got.Receipts[n-1].Status != wasm.StatusInvalidTx {
+		t.Fatal("bad signature or junk executed")
+	}
+	hinted.Senders = hinted.Senders[:3]
+	if _, err := eng.ExecuteBlock(ctx, &hinted, wl.World.State, exec.Config{Workers: 2}); err == nil {
+		t.Fatal("hint of the wrong length accepted")
+	}
+	// the hint is trusted: tx 0 hinted as account 1 is checked against account 1's nonce
+	wrong := &wasm.Block{BlockInfo: wl.Block.BlockInfo, Txs: txs[:1], Senders: []wasm.Address{wl.World.Addrs[1]}}
+	res, err := eng.ExecuteBlock(ctx, wrong, wl.World.State, exec.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Receipts[0].Status != wasm.StatusOK {
+		t.Fatalf("hinted sender: %v %v", res.Receipts[0].Status, res.Receipts[0].Err)
 	}
 }
