@@ -50,3 +50,40 @@ func recoverOne(hash common.Hash, sig *Sig, pub *Pub) bool {
 	copy(pub[:], p)
 	return true
 }
+
+// BatchSize is the capacity of a Batch.
+const BatchSize = 16
+
+// Batch collects up to BatchSize signatures, each with the caller's tag (e.g. the
+// transaction's index), and recovers their addresses in one call. The zero value is
+// an empty batch.
+type Batch struct {
+	n      int
+	hashes [BatchSize]common.Hash
+	sigs   [BatchSize]Sig
+	tags   [BatchSize]int
+	addrs  [BatchSize]common.Address
+	ok     [BatchSize]bool
+}
+
+// Add adds a signature over hash; it returns false, adding nothing, when the batch is
+// full.
+func (b *Batch) Add(tag int, hash common.Hash, sig *Sig) bool {
+	if b.n == BatchSize {
+		return false
+	}
+	b.hashes[b.n], b.sigs[b.n], b.tags[b.n] = hash, *sig, tag
+	b.n++
+	return true
+}
+
+// Recover recovers the batch's addresses (Addresses), calls f for each signature in
+// the order added (addr is zero where ok is false), and empties the batch.
+func (b *Batch) Recover(f func(tag int, addr common.Address, ok bool)) {
+	n := b.n
+	b.n = 0
+	Addresses(b.hashes[:n], b.sigs[:n], b.addrs[:n], b.ok[:n])
+	for i := range n {
+		f(b.tags[i], b.addrs[i], b.ok[i])
+	}
+}

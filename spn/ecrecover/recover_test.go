@@ -181,3 +181,34 @@ func BenchmarkRecover(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*16), "ns/sig")
 	})
 }
+
+// TestBatch checks Batch: capacity, tags and order, the same addresses as
+// Addresses, and that Recover empties it.
+func TestBatch(t *testing.T) {
+	hashes, sigs := signatures(t, rand.New(rand.NewSource(5)), BatchSize+1)
+	want := make([]common.Address, len(hashes))
+	wantOK := make([]bool, len(hashes))
+	Addresses(hashes, sigs, want, wantOK)
+	var b Batch
+	b.Recover(func(int, common.Address, bool) { t.Fatal("empty batch called f") })
+	for round := range 2 {
+		for i := range BatchSize {
+			if !b.Add(100+i, hashes[i], &sigs[i]) {
+				t.Fatalf("round %d: Add %d refused", round, i)
+			}
+		}
+		if b.Add(0, hashes[BatchSize], &sigs[BatchSize]) {
+			t.Fatal("a full batch accepted another signature")
+		}
+		next := 0
+		b.Recover(func(tag int, addr common.Address, ok bool) {
+			if tag != 100+next || addr != want[next] || ok != wantOK[next] {
+				t.Fatalf("round %d: result %d: tag %d %s %v, want %d %s %v", round, next, tag, addr, ok, 100+next, want[next], wantOK[next])
+			}
+			next++
+		})
+		if next != BatchSize {
+			t.Fatalf("round %d: %d results", round, next)
+		}
+	}
+}

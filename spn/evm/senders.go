@@ -15,8 +15,8 @@ import (
 )
 
 // senderChunk is how many transactions a goroutine takes at a time from the shared
-// counter, and the size of one batch of signature recoveries (one cgo call).
-const senderChunk = 16
+// counter: one batch of signature recoveries (one cgo call).
+const senderChunk = ecrecover.BatchSize
 
 // recoverSenders builds every transaction's message, recovering the senders up
 // front on workers goroutines (the calling one included). Signatures of the typed
@@ -51,34 +51,22 @@ func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []e
 			}
 			return
 		}
-		var (
-			hashes [senderChunk]common.Hash
-			sigs   [senderChunk]ecrecover.Sig
-			addrs  [senderChunk]common.Address
-			ok     [senderChunk]bool
-			idx    [senderChunk]int
-		)
-		k := 0
+		var batch ecrecover.Batch
 		for i := lo; i < hi; i++ {
-			if signatureInput(block.Txs[i], signer, &batchTypes, &hashes[k], &sigs[k]) {
-				idx[k] = i
-				k++
-			}
-		}
-		ecrecover.Addresses(hashes[:k], sigs[:k], addrs[:k], ok[:k])
-		j := 0
-		for i := lo; i < hi; i++ {
-			if j < k && idx[j] == i {
-				if ok[j] {
-					one(i, recoveredSigner{Signer: signer, from: addrs[j]})
-				} else {
-					one(i, signer)
-				}
-				j++
+			var hash common.Hash
+			var sig ecrecover.Sig
+			if signatureInput(block.Txs[i], signer, &batchTypes, &hash, &sig) && batch.Add(i, hash, &sig) {
 				continue
 			}
 			one(i, signer)
 		}
+		batch.Recover(func(i int, from common.Address, ok bool) {
+			if ok {
+				one(i, recoveredSigner{Signer: signer, from: from})
+			} else {
+				one(i, signer)
+			}
+		})
 	}
 	if workers <= 0 {
 		workers = defaultWorkers()

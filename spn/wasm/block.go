@@ -145,14 +145,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 // cores better than one call per signature. A signature with out-of-range values,
 // or one the batch cannot recover, goes through Tx.Sender for its error.
 func decodeChunk(b *Block, txs []decodedTx, lo, hi int) {
-	var (
-		hashes [senderChunk]common.Hash
-		sigs   [senderChunk]ecrecover.Sig
-		addrs  [senderChunk]common.Address
-		ok     [senderChunk]bool
-		idx    [senderChunk]int
-	)
-	k := 0
+	var batch ecrecover.Batch
 	for i := lo; i < hi; i++ {
 		d := &txs[i]
 		if d.tx, d.err = DecodeTx(b.Txs[i]); d.err != nil {
@@ -161,27 +154,23 @@ func decodeChunk(b *Block, txs []decodedTx, lo, hi int) {
 		switch {
 		case b.Senders != nil && b.Senders[i] != (Address{}):
 			d.sender = b.Senders[i]
-		case !sigValuesOK(d.tx.Sig[:]):
+		case !sigValuesOK(d.tx.Sig[:]) || !batch.Add(i, d.tx.SigningHash(), (*ecrecover.Sig)(&d.tx.Sig)):
 			d.sender, d.err = d.tx.Sender()
-		default:
-			hashes[k], sigs[k], idx[k] = d.tx.SigningHash(), d.tx.Sig, i
-			k++
 		}
 	}
-	ecrecover.Addresses(hashes[:k], sigs[:k], addrs[:k], ok[:k])
-	for j := range k {
-		d := &txs[idx[j]]
-		if ok[j] {
-			d.sender = Address(addrs[j])
+	batch.Recover(func(i int, addr common.Address, ok bool) {
+		d := &txs[i]
+		if ok {
+			d.sender = Address(addr)
 		} else {
 			d.sender, d.err = d.tx.Sender()
 		}
-	}
+	})
 }
 
 // senderChunk is how many transactions a sender-recovery worker takes at a time
-// (about 0.8 ms of secp256k1 recovery), and the size of one batch of recoveries.
-const senderChunk = 16
+// (about 1 ms of secp256k1 recovery): one batch of recoveries.
+const senderChunk = ecrecover.BatchSize
 
 // intrinsicGas is charged before any execution.
 func intrinsicGas(tx *Tx) uint64 {
