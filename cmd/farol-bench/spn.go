@@ -80,6 +80,10 @@ type spnReport struct {
 	BlockKBMax      float64 `json:"block_tx_kb_max"`
 	BlockGasMean    float64 `json:"block_gas_used_mean"`
 	BlockTimeMS     float64 `json:"block_time_ms_mean"` // between commits of bench blocks
+	// StateFlushes are the commits that wrote the state trie to disk during the run
+	// (spnd's policy, ADR 010), StateFlushMS their total time.
+	StateFlushes int     `json:"state_flushes"`
+	StateFlushMS float64 `json:"state_flush_ms"`
 
 	ReceiptsChecked int    `json:"receipts_checked"` // sampled over JSON-RPC: status 1 and a Transfer log
 	BalancesChecked int    `json:"balances_checked"` // receivers' token balances over JSON-RPC
@@ -343,6 +347,9 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep.ReceiptsChecked, rep.BalancesChecked = len(sample), len(sample)
+
+	flushes, flushTime := n.App.StateFlushes() // before Stop, which flushes the head
+	rep.StateFlushes, rep.StateFlushMS = flushes, ms(flushTime)
 
 	// Stop the collector before reading what it wrote.
 	if err := n.Stop(); err != nil {
@@ -680,5 +687,7 @@ func printSPN(w io.Writer, r *spnReport) {
 		r.CPUUSPerTx, r.CPUCoresBusy, r.NumCPU, r.CPUBoundTxS)
 	fmt.Fprintf(w, "blocks               %d: %.0f txs mean, %d max; %.1f KiB txs mean, %.1f max; %.1f Mgas used mean; %.0f ms apart\n",
 		r.Blocks, r.TxsPerBlockMean, r.TxsPerBlockMax, r.BlockKBMean, r.BlockKBMax, r.BlockGasMean/1e6, r.BlockTimeMS)
+	fmt.Fprintf(w, "state flushes        %d during the run, %.0f ms in total (the rest stays in memory until the next flush or the stop; ADR 010)\n",
+		r.StateFlushes, r.StateFlushMS)
 	fmt.Fprintf(w, "checked              %d receipts (status 1, Transfer log) and %d receiver balances over JSON-RPC\n", r.ReceiptsChecked, r.BalancesChecked)
 }

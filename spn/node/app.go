@@ -130,6 +130,15 @@ type App struct {
 	// dirtyAtFlush is the size of the dirty-node cache after the last flush (the
 	// recent states' own nodes): DirtyLimit counts the growth beyond it.
 	dirtyAtFlush common.StorageSize
+	// flushes and flushNanos count the commits that flushed the state and their time
+	// (StateFlushes).
+	flushes, flushNanos atomic.Int64
+}
+
+// StateFlushes returns how many commits have written the state trie to disk since
+// the app was opened, and how long those writes took in total (not counting Close).
+func (a *App) StateFlushes() (int, time.Duration) {
+	return int(a.flushes.Load()), time.Duration(a.flushNanos.Load())
 }
 
 // StatePolicy says when the app writes its state trie to disk.
@@ -880,6 +889,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 			return nil, err
 		}
 		flushTime = time.Since(start)
+		a.flushes.Add(1)
+		a.flushNanos.Add(int64(flushTime))
 	}
 	crashPoint("persist", height)
 	if err := a.st.writeBlock(p.block, p.root, flush); err != nil {

@@ -124,6 +124,9 @@ func TestStateFlushAndReplay(t *testing.T) {
 			t.Fatalf("after block %d: state head %d, want %d", h, got, want)
 		}
 	}
+	if n, d := c.app.StateFlushes(); n != 2 || d <= 0 {
+		t.Fatalf("StateFlushes %d, %v after 10 blocks flushed every 4, want 2", n, d)
+	}
 	c.crash()
 
 	c.open(StatePolicy{FlushBlocks: 4})
