@@ -1,9 +1,10 @@
 // Package ecrecover recovers the signers of many secp256k1 signatures at once.
 //
 // go-ethereum's crypto.Ecrecover makes one cgo call into libsecp256k1 per
-// signature. A call takes about 60 µs here. While it runs, the Go scheduler
-// counts its thread as blocked in a system call, so with two goroutines
-// recovering on two cores the runtime keeps handing the processors back and forth.
+// signature. A call takes about 60 µs here. While it runs, the Go scheduler counts
+// its thread as blocked in a system call. With two goroutines recovering on two
+// cores, the runtime then (we think; it is not traced) keeps handing the processors
+// back and forth.
 // Recover makes one cgo call per batch into the same libsecp256k1 that go-ethereum
 // links: its secp256k1_ecdsa_recover, on a context of this package's own.
 //
