@@ -52,8 +52,9 @@ type Config struct {
 	PrometheusAddr string `json:"prometheus_laddr"`
 	// StateFlushBlocks and StateDirtyMiB say when an EVM SPN writes its state trie
 	// to disk (StatePolicy; ADR 010): every StateFlushBlocks blocks (0: 1000; 1:
-	// every block, which keeps every block's state: an archive node) or when
-	// StateDirtyMiB of unflushed trie nodes are in memory (0: 256).
+	// every block, which keeps every block's state: an archive node) or once
+	// StateDirtyMiB of new trie nodes have accumulated in memory since the last
+	// flush (0: 256).
 	StateFlushBlocks uint64 `json:"state_flush_blocks,omitempty"`
 	StateDirtyMiB    int64  `json:"state_dirty_mib,omitempty"`
 }
