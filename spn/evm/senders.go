@@ -2,8 +2,6 @@ package evm
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
@@ -12,10 +10,11 @@ import (
 	"github.com/holiman/uint256"
 
 	"github.com/farolnet/farol/spn/ecrecover"
+	"github.com/farolnet/farol/spn/exec"
 )
 
-// senderChunk is how many transactions a goroutine takes at a time from the shared
-// counter: one batch of signature recoveries (one cgo call).
+// senderChunk is how many transactions a goroutine takes at a time (exec.ForChunks):
+// one batch of signature recoveries (one cgo call).
 const senderChunk = ecrecover.BatchSize
 
 // recoverSenders builds every transaction's message, recovering the senders up
@@ -71,29 +70,7 @@ func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []e
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	// The calling goroutine and workers-1 helpers take chunks of transactions from a
-	// shared counter, so a helper that starts late or is descheduled does not leave
-	// its fixed share for last.
-	var next atomic.Int64
-	work := func() {
-		for {
-			lo := int(next.Add(senderChunk)) - senderChunk
-			if lo >= n {
-				return
-			}
-			chunk(lo, min(lo+senderChunk, n))
-		}
-	}
-	var wg sync.WaitGroup
-	for range min(workers, (n+senderChunk-1)/senderChunk) - 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
+	exec.ForChunks(n, senderChunk, workers, chunk)
 	return msgs, errs
 }
 

@@ -98,7 +98,7 @@ type App struct {
 
 	logger  cmtlog.Logger
 	metrics *Metrics
-	// txs are decoded transactions by the keccak256 of their bytes (decodeTx):
+	// txs are decoded transactions by the SHA-256 of their bytes (decodeTx):
 	// decoding, the stateless checks and sender recovery depend on those bytes and
 	// the chain's fixed rules only, so the cache changes no result.
 	txs *txcache.Cache[decodedTx]

@@ -9,8 +9,6 @@ import (
 	"math/bits"
 	"runtime"
 	"sort"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -96,30 +94,9 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Decoding and sender recovery, split dynamically (chunks taken from a shared
-	// counter) over the calling goroutine and workers-1 helpers: a worker that starts
-	// late or loses its CPU for a while does less, instead of finishing its fixed share
-	// last.
-	var next atomic.Int64
-	recoverSenders := func() {
-		for {
-			end := int(next.Add(senderChunk))
-			if end-senderChunk >= len(b.Txs) {
-				return
-			}
-			decodeChunk(b, vm.txs, end-senderChunk, min(end, len(b.Txs)))
-		}
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < min(workers, (len(b.Txs)+senderChunk-1)/senderChunk); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			recoverSenders()
-		}()
-	}
-	recoverSenders()
-	wg.Wait()
+	// Decoding and sender recovery, in chunks over the calling goroutine and
+	// workers-1 helpers.
+	exec.ForChunks(len(b.Txs), senderChunk, workers, func(lo, hi int) { decodeChunk(b, vm.txs, lo, hi) })
 	senders := time.Since(start)
 	out, err := exec.Execute[Receipt](ctx, vm, len(b.Txs), base, cfg)
 	if err != nil {

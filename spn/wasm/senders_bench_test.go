@@ -2,11 +2,11 @@ package wasm
 
 import (
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/farolnet/farol/spn/exec"
 )
 
 // BenchmarkBlockSenders decodes a block of 2,048 signed transfers and recovers the
@@ -25,23 +25,7 @@ func BenchmarkBlockSenders(b *testing.B) {
 	run := func(b *testing.B, chunk func(txs []decodedTx, lo, hi int)) {
 		for range b.N {
 			txs := make([]decodedTx, len(blk.Txs))
-			var next atomic.Int64
-			work := func() {
-				for {
-					end := int(next.Add(senderChunk))
-					if end-senderChunk >= len(blk.Txs) {
-						return
-					}
-					chunk(txs, end-senderChunk, min(end, len(blk.Txs)))
-				}
-			}
-			var wg sync.WaitGroup
-			for range runtime.GOMAXPROCS(0) - 1 {
-				wg.Add(1)
-				go func() { defer wg.Done(); work() }()
-			}
-			work()
-			wg.Wait()
+			exec.ForChunks(len(blk.Txs), senderChunk, runtime.GOMAXPROCS(0), func(lo, hi int) { chunk(txs, lo, hi) })
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(blk.Txs)), "ns/tx")
 	}
