@@ -112,6 +112,20 @@ func (r *reader) bytes(n uint32) ([]byte, error) {
 	return s, nil
 }
 
+// section reads one section: its id and its body.
+func (r *reader) section() (byte, []byte, error) {
+	id, err := r.byte()
+	if err != nil {
+		return 0, nil, err
+	}
+	size, err := r.u32()
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err := r.bytes(size)
+	return id, body, err
+}
+
 func (r *reader) name() (string, error) {
 	n, err := r.u32()
 	if err != nil {
@@ -210,15 +224,7 @@ func parseModule(code []byte, lim Limits) (*module, error) {
 	r := &reader{b: code, pos: 8}
 	last := 0
 	for r.pos < len(r.b) {
-		id, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		size, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		body, err := r.bytes(size)
+		id, body, err := r.section()
 		if err != nil {
 			return nil, err
 		}

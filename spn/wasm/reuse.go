@@ -88,15 +88,7 @@ func prepare(code []byte) ([]byte, *reusePlan) {
 	r := &reader{b: code, pos: 8}
 	for r.pos < len(r.b) {
 		start := r.pos
-		id, err := r.byte()
-		if err != nil {
-			return code, nil
-		}
-		size, err := r.u32()
-		if err != nil {
-			return code, nil
-		}
-		body, err := r.bytes(size)
+		id, body, err := r.section()
 		if err != nil {
 			return code, nil
 		}
