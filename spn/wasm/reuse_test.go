@@ -15,23 +15,9 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-var (
-	freshOnce   sync.Once
-	freshEngine *Engine
-	freshErr    error
-)
-
 // noReuseEngine is an engine that creates an instance for every call (the behaviour
 // instance reuse must reproduce).
-func noReuseEngine(t testing.TB) *Engine {
-	freshOnce.Do(func() {
-		freshEngine, freshErr = New(context.Background(), Config{ChainID: testChainID, NoInstanceReuse: true})
-	})
-	if freshErr != nil {
-		t.Fatal(freshErr)
-	}
-	return freshEngine
-}
+var noReuseEngine = lazyEngine(Config{ChainID: testChainID, NoInstanceReuse: true})
 
 // TestReuseFreshState calls a module that changes an internal global, a heap byte, a
 // data-segment byte and a byte far above the data, grows memory, traps, reverts, runs out of gas and calls itself:

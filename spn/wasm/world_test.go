@@ -15,22 +15,21 @@ import (
 
 const testChainID = 7
 
-var (
-	engineOnce sync.Once
-	testEngine *Engine
-	engineErr  error
-)
-
-// sharedEngine is one engine for the package's tests, so each contract compiles once.
-func sharedEngine(t testing.TB) *Engine {
-	engineOnce.Do(func() {
-		testEngine, engineErr = New(context.Background(), Config{ChainID: testChainID})
-	})
-	if engineErr != nil {
-		t.Fatal(engineErr)
+// lazyEngine returns a function that creates one engine with cfg on its first call
+// and returns that engine to every caller, so each contract compiles once per engine.
+func lazyEngine(cfg Config) func(testing.TB) *Engine {
+	get := sync.OnceValues(func() (*Engine, error) { return New(context.Background(), cfg) })
+	return func(t testing.TB) *Engine {
+		e, err := get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
 	}
-	return testEngine
 }
+
+// sharedEngine is one engine for the package's tests.
+var sharedEngine = lazyEngine(Config{ChainID: testChainID})
 
 // readTestdata reads testdata/name, or wasmtest/testdata/name for the example
 // contracts (embedded there for benchmarks).
