@@ -9,7 +9,6 @@ import (
 	"math/big"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,15 +136,11 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *cpuprof != "" {
-		f, err := os.Create(*cpuprof)
+		stop, err := startCPUProfile(*cpuprof)
 		if err != nil {
 			return err
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+		defer stop()
 	}
 	ws, err := ints(*workers)
 	if err != nil {

@@ -16,9 +16,25 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
 )
+
+// startCPUProfile starts a CPU profile written to path; stop ends it and closes the
+// file (later calls do nothing).
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() }), nil
+}
 
 // subcommand runs one benchmark family with its own flags.
 type subcommand struct {

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -279,15 +278,14 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 
+	stopProfile := func() {}
 	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+		stop, err := startCPUProfile(*cpuprofile)
 		if err != nil {
 			return err
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+		stopProfile = stop
+		defer stop()
 	}
 
 	// Send: sender s owns the accounts a with a % senders == s and sends their
@@ -328,9 +326,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	}
 	cpuUsed := cpuTime() - cpuStart
 	wall := time.Since(sendStart)
-	if *cpuprofile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile() // the profile covers sending to the last commit
 	rep.LoadAfter = loadavg()
 	rep.CPUUSPerTx = float64(cpuUsed.Microseconds()) / float64(len(txs))
 	rep.CPUCoresBusy = cpuUsed.Seconds() / wall.Seconds()
