@@ -119,8 +119,9 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 // decodeChunk decodes b.Txs[lo:hi] into txs[lo:hi] and sets their senders: the
 // block's hint where it has one, else recovered. The signatures of the chunk are
 // recovered in one call into libsecp256k1 (spn/ecrecover), which scales across
-// cores better than one call per signature. A signature with out-of-range values,
-// or one the batch cannot recover, goes through Tx.Sender for its error.
+// cores better than one call per signature (DecodeTx has already refused
+// out-of-range values). A signature the batch cannot recover goes through Tx.Sender
+// for its error.
 func decodeChunk(b *Block, txs []decodedTx, lo, hi int) {
 	var batch ecrecover.Batch
 	for i := lo; i < hi; i++ {
@@ -131,7 +132,7 @@ func decodeChunk(b *Block, txs []decodedTx, lo, hi int) {
 		switch {
 		case b.Senders != nil && b.Senders[i] != (Address{}):
 			d.sender = b.Senders[i]
-		case !sigValuesOK(d.tx.Sig[:]) || !batch.Add(i, d.tx.SigningHash(), (*ecrecover.Sig)(&d.tx.Sig)):
+		case !batch.Add(i, d.tx.SigningHash(), (*ecrecover.Sig)(&d.tx.Sig)): // DecodeTx checked the values
 			d.sender, d.err = d.tx.Sender()
 		}
 	}

@@ -191,8 +191,7 @@ func DecodeTx(b []byte) (*Tx, error) {
 	default:
 		return nil, errorf(ErrTxEncoding, "kind %d", tx.Kind)
 	}
-	r, s := new(big.Int).SetBytes(tx.Sig[:32]), new(big.Int).SetBytes(tx.Sig[32:64])
-	if tx.Sig[64] > 1 || !crypto.ValidateSignatureValues(tx.Sig[64], r, s, true) {
+	if !sigValuesOK(tx.Sig[:]) {
 		return nil, errorf(ErrSignature, "signature values out of range")
 	}
 	return tx, nil
