@@ -128,3 +128,34 @@ func signatureInput(tx *types.Transaction, signer types.Signer, batchTypes *[256
 	sig[64] = byte(v.Uint64())
 	return true
 }
+
+// CacheSenders recovers the senders of txs under signer, in batches of
+// ecrecover.BatchSize on the calling goroutine, and caches each in its transaction
+// (go-ethereum's sender cache), so that a later types.Sender(signer, tx) answers
+// without recovering. It is for callers that receive many transactions at once (a
+// JSON-RPC batch of eth_sendRawTransaction). Only the typed transactions signer
+// supports, with signature values go-ethereum accepts, are recovered here; the
+// others, and any signature that does not recover, are left uncached for
+// types.Sender to decide, with its own error.
+func CacheSenders(signer types.Signer, txs []*types.Transaction) {
+	batchTypes := batchableTypes(signer)
+	var batch ecrecover.Batch
+	cache := func(i int, from common.Address, ok bool) {
+		if ok {
+			// recoveredSigner answers from; types.Sender stores it in the tx.
+			_, _ = types.Sender(recoveredSigner{Signer: signer, from: from}, txs[i])
+		}
+	}
+	for i, tx := range txs {
+		var hash common.Hash
+		var sig ecrecover.Sig
+		if !signatureInput(tx, signer, &batchTypes, &hash, &sig) {
+			continue
+		}
+		if !batch.Add(i, hash, &sig) {
+			batch.Recover(cache)
+			batch.Add(i, hash, &sig)
+		}
+	}
+	batch.Recover(cache)
+}

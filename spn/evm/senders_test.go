@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand"
+	"runtime"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -188,6 +189,46 @@ func TestRecoverSendersEqualsGeth(t *testing.T) {
 		}
 		if ok < 600 || bad < 600 {
 			t.Fatalf("%s: %d good and %d refused messages: the mix lost its coverage", cfg.name, ok, bad)
+		}
+	}
+}
+
+// TestCacheSendersEqualsGeth checks that after CacheSenders every transaction's
+// types.Sender is go-ethereum's (address or error), and that the batchable ones are
+// answered from the cache (no allocation, where a recovery allocates).
+func TestCacheSendersEqualsGeth(t *testing.T) {
+	chainID := big.NewInt(4242)
+	rng := rand.New(rand.NewSource(2))
+	txs := senderTxs(t, rng, chainID, 300)
+	for _, config := range []*params.ChainConfig{DefaultConfig(chainID), CancunConfig(chainID)} {
+		signer := types.MakeSigner(config, big.NewInt(1), 1)
+		bt := batchableTypes(signer)
+		got := fresh(t, txs)
+		CacheSenders(signer, got)
+		cached := 0
+		for i, tx := range fresh(t, txs) {
+			want, wantErr := types.Sender(signer, tx)
+			var h common.Hash
+			var sig ecrecover.Sig
+			batchable := signatureInput(got[i], signer, &bt, &h, &sig)
+			// The first types.Sender call: a recovery would allocate the public key.
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			from, err := types.Sender(signer, got[i])
+			runtime.ReadMemStats(&m1)
+			allocs := m1.Mallocs - m0.Mallocs
+			if from != want || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+				t.Fatalf("tx %d (type %d): %s %v, go-ethereum %s %v", i, tx.Type(), from, err, want, wantErr)
+			}
+			if batchable && wantErr == nil {
+				if allocs != 0 {
+					t.Fatalf("tx %d (type %d): batchable but recovered again (%v allocations)", i, tx.Type(), allocs)
+				}
+				cached++
+			}
+		}
+		if cached < len(txs)/4 {
+			t.Fatalf("only %d of %d transactions cached", cached, len(txs))
 		}
 	}
 }
