@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/rpc"
 )
@@ -15,8 +16,11 @@ import (
 // connections, WebSocket ones included, which http.Server.Shutdown does not (they are
 // hijacked).
 type Handler struct {
-	srv *rpc.Server
-	ws  http.Handler
+	srv     *rpc.Server
+	ws      http.Handler
+	batch   BatchPath // SetBatchPath
+	served  atomic.Uint64
+	stopped atomic.Bool
 }
 
 // NewHandler returns the handler of srv; WebSocket upgrades are accepted from any
@@ -32,11 +36,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ws.ServeHTTP(w, r)
 		return
 	}
+	if h.serveBatch(w, r) {
+		return
+	}
 	h.srv.ServeHTTP(w, r)
 }
 
 // Stop stops the server and closes its connections.
-func (h *Handler) Stop() { h.srv.Stop() }
+func (h *Handler) Stop() {
+	h.stopped.Store(true)
+	h.srv.Stop()
+}
 
 // IsWebsocket reports whether r asks for a WebSocket upgrade: "Upgrade: websocket" and
 // an "upgrade" token in a Connection header.
