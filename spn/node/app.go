@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"os"
 	"sort"
@@ -20,6 +21,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/consensus/misc/eip1559"
 	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/txpool"
 	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethdb"
@@ -344,25 +346,69 @@ func (a *App) decodeTx(raw []byte) (*types.Transaction, common.Address, uint32, 
 	if c, ok := a.txs.Get(key); ok {
 		return c.tx, c.from, CodeOK, nil
 	}
+	tx, code, err := a.decodeUnsigned(raw)
+	if err != nil {
+		return nil, common.Address{}, code, err
+	}
+	return a.cacheSender(key, tx)
+}
+
+// decodeUnsigned is decodeTx's decoding and checks before the sender's recovery.
+func (a *App) decodeUnsigned(raw []byte) (*types.Transaction, uint32, error) {
 	tx := new(types.Transaction)
 	if err := tx.UnmarshalBinary(raw); err != nil {
-		return nil, common.Address{}, CodeDecode, fmt.Errorf("rlp: %w", err)
+		if strings.HasPrefix(err.Error(), "rlp:") {
+			return nil, CodeDecode, err
+		}
+		return nil, CodeDecode, fmt.Errorf("rlp: %w", err)
 	}
 	if tx.Type() == types.BlobTxType {
-		return nil, common.Address{}, CodeInvalid, evm.ErrBlobTx
+		return nil, CodeInvalid, evm.ErrBlobTx
 	}
 	if tx.Protected() && tx.ChainId().Cmp(a.config.ChainID) != 0 {
-		return nil, common.Address{}, CodeInvalid, fmt.Errorf("%w: have %v want %v", ErrChainID, tx.ChainId(), a.config.ChainID)
+		return nil, CodeInvalid, fmt.Errorf("%w: have %v want %v", ErrChainID, tx.ChainId(), a.config.ChainID)
 	}
 	if tx.Gas() > a.gen.BlockGasLimit {
-		return nil, common.Address{}, CodeInvalid, ErrGasLimit
+		return nil, CodeInvalid, ErrGasLimit
 	}
+	return tx, CodeOK, nil
+}
+
+// cacheSender is decodeTx's last step: the sender (go-ethereum's types.Sender, which
+// recovers it unless the transaction already holds it), then the cache entry.
+func (a *App) cacheSender(key [sha256.Size]byte, tx *types.Transaction) (*types.Transaction, common.Address, uint32, error) {
 	from, err := types.Sender(a.signer, tx)
 	if err != nil {
 		return nil, common.Address{}, CodeInvalid, fmt.Errorf("invalid sender: %w", err)
 	}
 	a.txs.Put(key, decodedTx{tx: tx, from: from})
 	return tx, from, CodeOK, nil
+}
+
+// decodeTxs prepares many transactions for decodeTx at once (a JSON-RPC batch of
+// eth_sendRawTransaction): those that are not cached yet and pass the checks before
+// the sender have their senders recovered in batches (evm.CacheSenders: one call into
+// libsecp256k1 per 16 signatures instead of one each) and are cached. It returns
+// nothing: decodeTx then answers each one, with its error for the others.
+func (a *App) decodeTxs(raws [][]byte) {
+	keys := make([][sha256.Size]byte, 0, len(raws))
+	txs := make([]*types.Transaction, 0, len(raws))
+	for _, raw := range raws {
+		if len(raw) > MaxTxSize {
+			continue
+		}
+		key := sha256.Sum256(raw)
+		if _, ok := a.txs.Get(key); ok {
+			continue
+		}
+		if tx, _, err := a.decodeUnsigned(raw); err == nil {
+			keys, txs = append(keys, key), append(txs, tx)
+		}
+	}
+	evm.CacheSenders(a.signer, txs)
+	for i, tx := range txs {
+		_, _, _, _ = a.cacheSender(keys[i], tx)
+	}
 }
 
 // txCacheSize bounds each of the two generations of the transaction cache: more than
@@ -421,6 +467,9 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.validateLocked(tx); err != nil {
+		return nil, CodeInvalid, err
+	}
 	// A recheck keeps a transaction whose fee cap fell below the base fee: it waits
 	// for the base fee to fall (PrepareProposal leaves it out meanwhile).
 	if base := a.baseFeeAfter(a.last); !recheck && tx.GasFeeCap().Cmp(base) < 0 {
@@ -474,6 +523,28 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 		a.nonces[from] = next + 1
 	}
 	return tx, CodeOK, nil
+}
+
+// validateLocked applies go-ethereum's txpool.ValidateTransaction under the rules of
+// the next block: the transaction kinds the rules allow, the init code size, the
+// intrinsic gas and EIP-7623's floor data gas, the nonce limit, a set-code
+// transaction's authorizations. A transaction failing one of them could never be
+// included: left in the mempool it would hold its sender's later nonces back
+// forever. (Size, block gas limit, signature and fee cap against tip are checked
+// before, with spnd's own errors.)
+func (a *App) validateLocked(tx *types.Transaction) error {
+	next := &types.Header{Difficulty: new(big.Int), GasLimit: a.gen.BlockGasLimit}
+	if a.last != nil {
+		next.Number, next.Time = new(big.Int).Add(a.last.Number, common.Big1), a.last.Time
+	} else {
+		next.Number = common.Big1
+	}
+	return txpool.ValidateTransaction(tx, next, a.signer, &txpool.ValidationOptions{
+		Config:  a.config,
+		Accept:  1<<types.LegacyTxType | 1<<types.AccessListTxType | 1<<types.DynamicFeeTxType | 1<<types.SetCodeTxType,
+		MaxSize: math.MaxUint64, // MaxTxSize was checked on the encoding
+		MinTip:  new(big.Int),
+	})
 }
 
 // spendOfLocked returns the summed cost of from's mempool transactions (a.mu held).

@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
+	"github.com/holiman/uint256"
 
 	"github.com/farolnet/farol/spn/node"
 )
@@ -85,6 +86,10 @@ func TestBadInput(t *testing.T) {
 		{"bad signature", "eth_sendRawTransaction", []any{raw(unsigned)}, "invalid sender"},
 		{"nonce gap", "eth_sendRawTransaction", []any{raw(types.MustSignNewTx(key, signer, dyn(5, nil)))}, "nonce too high"},
 		{"oversize", "eth_sendRawTransaction", []any{raw(oversize)}, "oversized data"},
+		// Transactions that could never be included (go-ethereum's txpool checks).
+		{"intrinsic gas", "eth_sendRawTransaction", []any{raw(types.MustSignNewTx(key, signer, &types.DynamicFeeTx{ChainID: big.NewInt(4242), Gas: 20_000, To: &to, GasTipCap: big.NewInt(1e9), GasFeeCap: big.NewInt(5e9)}))}, "intrinsic gas too low"},
+		{"floor data gas", "eth_sendRawTransaction", []any{raw(types.MustSignNewTx(key, signer, dyn(0, []byte{1, 2, 3})))}, "insufficient gas for floor data gas cost"},
+		{"empty authorizations", "eth_sendRawTransaction", []any{raw(types.MustSignNewTx(key, signer, &types.SetCodeTx{ChainID: uint256.NewInt(4242), Gas: 50_000, To: to, GasTipCap: uint256.NewInt(1e9), GasFeeCap: uint256.NewInt(5e9)}))}, "at least one authorization"},
 		{"fee cap below base fee", "eth_sendRawTransaction", []any{raw(types.MustSignNewTx(key, signer, &types.DynamicFeeTx{ChainID: big.NewInt(4242), Gas: 21_000, To: &to, GasTipCap: big.NewInt(1), GasFeeCap: big.NewInt(1)}))}, "max fee per gas less than block base fee"},
 		{"unknown method", "eth_foo", nil, "does not exist"},
 		{"bad address", "eth_getBalance", []any{"0x1234", "latest"}, "invalid argument"},
@@ -110,6 +115,47 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %v is not a JSON-RPC error", tc.name, err)
 		}
 	}
+	// The same transactions in one HTTP batch (the handler's fast path,
+	// jsonrpc.BatchPath) get the same errors, and a good transfer among them is
+	// accepted and mined.
+	var batch []rpc.BatchElem
+	var wants []string
+	for _, tc := range []struct{ raw, want string }{
+		{"0x01f8ff1234", "rlp"},
+		{raw(types.MustSignNewTx(key, signer, dyn(0, nil))), ""},
+		{"0x", "typed transaction too short"},
+		{raw(types.MustSignNewTx(key, types.LatestSignerForChainID(big.NewInt(1)), &types.DynamicFeeTx{ChainID: big.NewInt(1), Gas: 21_000, To: &to, GasTipCap: big.NewInt(1e9), GasFeeCap: big.NewInt(5e9)})), "invalid chain id for signer"},
+		{raw(unsigned), "invalid sender"},
+		{raw(types.MustSignNewTx(key, signer, dyn(5, nil))), "nonce too high"},
+		{raw(oversize), "oversized data"},
+		{raw(types.MustSignNewTx(key, signer, dyn(0, nil))), "already known"},
+		{raw(types.MustSignNewTx(key, signer, dyn(1, []byte{1}))), "floor data gas"},
+	} {
+		batch = append(batch, rpc.BatchElem{Method: "eth_sendRawTransaction", Args: []any{tc.raw}, Result: new(common.Hash)})
+		wants = append(wants, tc.want)
+	}
+	fast := n.RPCHandler().FastBatches()
+	if err := rc.BatchCallContext(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if n.RPCHandler().FastBatches() != fast+1 {
+		t.Error("the batch did not take the fast path")
+	}
+	for i, el := range batch {
+		if wants[i] == "" {
+			if el.Error != nil {
+				t.Fatalf("batch call %d: %v", i, el.Error)
+			}
+			if r := waitReceipt(t, c, *el.Result.(*common.Hash)); r.Status != types.ReceiptStatusSuccessful {
+				t.Fatalf("batch call %d: status %d", i, r.Status)
+			}
+			continue
+		}
+		if el.Error == nil || !strings.Contains(el.Error.Error(), wants[i]) || rpcCode(el.Error) == 0 {
+			t.Errorf("batch call %d: got %v, want a JSON-RPC error with %q", i, el.Error, wants[i])
+		}
+	}
+
 	if err := rc.CallContext(ctx, nil, "eth_foo"); rpcCode(err) != -32601 {
 		t.Errorf("unknown method: code %d (%v)", rpcCode(err), err)
 	}
@@ -131,7 +177,7 @@ func TestBadInput(t *testing.T) {
 	if r.Status != types.ReceiptStatusSuccessful || r.BlockNumber.Uint64() <= h0 {
 		t.Fatalf("after bad input: receipt in block %v (head was %d), status %d", r.BlockNumber, h0, r.Status)
 	}
-	if nonce, err := c.NonceAt(ctx, dev, nil); err != nil || nonce != 1 {
+	if nonce, err := c.NonceAt(ctx, dev, nil); err != nil || nonce != 2 {
 		t.Fatalf("nonce %d %v", nonce, err)
 	}
 }

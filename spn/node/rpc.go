@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 
+	mempl "github.com/cometbft/cometbft/mempool"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/state"
+	"github.com/ethereum/go-ethereum/core/txpool"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/farolnet/farol/spn/jsonrpc"
 )
 
 // ClientVersion is web3_clientVersion's answer.
@@ -22,19 +26,40 @@ const ClientVersion = "farol-spnd/v0.1.0"
 // of app; transactions are broadcast through the CometBFT client bc. The eth
 // namespace's subscriptions and polling filters are fed by app's commits.
 func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
+	srv, _, err := newRPCServer(app, bc)
+	return srv, err
+}
+
+// NewRPCHandler returns the HTTP and WebSocket handler of NewRPCServer's server, with
+// the fast path for HTTP batches of eth_sendRawTransaction (jsonrpc.BatchPath): one
+// decoding of the batch, and the senders of its transactions recovered in batches
+// (App.decodeTxs) before each call runs as SendRawTransaction. The answers are the
+// server's.
+func NewRPCHandler(app *App, bc Broadcaster) (*jsonrpc.Handler, error) {
+	srv, eth, err := newRPCServer(app, bc)
+	if err != nil {
+		return nil, err
+	}
+	h := jsonrpc.NewHandler(srv)
+	h.SetBatchPath(jsonrpc.BatchPath{Method: "eth_sendRawTransaction", Serve: eth.sendRawTransactions})
+	return h, nil
+}
+
+func newRPCServer(app *App, bc Broadcaster) (*rpc.Server, *EthAPI, error) {
 	srv := rpc.NewServer()
 	ev := newChainEvents()
 	app.OnCommit(ev.committed)
+	eth := &EthAPI{app: app, bc: bc, events: ev, filters: newFilterStore()}
 	for ns, api := range map[string]any{
-		"eth":  &EthAPI{app: app, bc: bc, events: ev, filters: newFilterStore()},
+		"eth":  eth,
 		"net":  &NetAPI{app: app},
 		"web3": &Web3API{},
 	} {
 		if err := srv.RegisterName(ns, api); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return srv, nil
+	return srv, eth, nil
 }
 
 // Web3API is the web3 namespace.
@@ -224,6 +249,10 @@ func (e *EthAPI) SendRawTransaction(ctx context.Context, input hexutil.Bytes) (c
 		return common.Hash{}, err
 	}
 	res, err := e.bc.BroadcastTxSync(ctx, []byte(input))
+	if errors.Is(err, mempl.ErrTxInCache) {
+		// CometBFT's cache of recent transactions: go-ethereum's txpool answer.
+		return common.Hash{}, txpool.ErrAlreadyKnown
+	}
 	if err != nil {
 		return common.Hash{}, err
 	}
@@ -233,6 +262,18 @@ func (e *EthAPI) SendRawTransaction(ctx context.Context, input hexutil.Bytes) (c
 	e.filters.addTx(tx.Hash())
 	e.events.accepted(tx.Hash())
 	return tx.Hash(), nil
+}
+
+// sendRawTransactions is SendRawTransaction for each of a batch's transactions, in
+// order, after recovering their senders together (App.decodeTxs).
+func (e *EthAPI) sendRawTransactions(ctx context.Context, raws [][]byte) []jsonrpc.Result {
+	e.app.decodeTxs(raws)
+	out := make([]jsonrpc.Result, len(raws))
+	for i, raw := range raws {
+		h, err := e.SendRawTransaction(ctx, raw)
+		out[i] = jsonrpc.Result{Value: h, Err: err}
+	}
+	return out
 }
 
 // GetTransactionReceipt returns a committed transaction's receipt (nil if unknown).
