@@ -1,6 +1,8 @@
 // Package jsonrpc serves a go-ethereum rpc.Server over HTTP and WebSocket on one
 // address, as the SPN nodes do: a request asking for a WebSocket upgrade gets the
 // WebSocket transport (where subscriptions work), any other request the HTTP one.
+// An optional fast path (BatchPath) answers HTTP batches of one simple method, as the
+// server would; see README.md.
 package jsonrpc
 
 import (
