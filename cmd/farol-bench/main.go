@@ -17,6 +17,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strings"
 	"sync"
@@ -34,6 +35,21 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() }), nil
+}
+
+// startTrace starts a Go execution trace written to path (go tool trace; its
+// -pprof=sync and -pprof=sched views show where goroutines wait); stop ends it and
+// closes the file.
+func startTrace(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return sync.OnceFunc(func() { trace.Stop(); f.Close() }), nil
 }
 
 // subcommand runs one benchmark family with its own flags.

@@ -105,6 +105,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	dirtyMiB := fs.Int64("state-dirty-mib", 0, "spnd's state_dirty_mib: write the state trie to disk when this much is unwritten (0: spnd's default)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up if not every transfer is committed by then")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the send-to-commit phase to this file")
+	traceFile := fs.String("trace", "", "write a Go execution trace of the send-to-commit phase to this file (large: keep runs short)")
 	keep := fs.Bool("keep", false, "keep the node's temporary home (printed)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -285,6 +286,15 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		stopProfile = stop
+		defer stop()
+	}
+	if *traceFile != "" {
+		stop, err := startTrace(*traceFile)
+		if err != nil {
+			return err
+		}
+		prev := stopProfile
+		stopProfile = func() { prev(); stop() }
 		defer stop()
 	}
 
