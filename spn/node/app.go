@@ -870,6 +870,12 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 		ExcessBlobGas: &zero,
 		BlobGasUsed:   &zero,
 	}
+	// The transactions root of the block, assuming the engine includes every
+	// transaction (it drops one only when it cannot pay for its gas or is refused
+	// before execution): computed beside the execution, on the core the engine's
+	// sequential phases leave free, and recomputed below if one was dropped.
+	allTxsRoot := make(chan common.Hash, 1)
+	go func() { allTxsRoot <- types.DeriveSha(types.Transactions(txs), trie.NewStackTrie(nil)) }()
 	start := time.Now()
 	res, err := a.eng.ExecuteBlock(ctx, parent.Root, &evm.Block{Header: h, Txs: txs, GetHash: a.getHash, SendersCached: true})
 	elapsed := time.Since(start)
@@ -896,7 +902,10 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	h.Root = res.Root
 	pragueFields(h)
 	h.GasUsed = res.GasUsed
-	h.TxHash = types.DeriveSha(types.Transactions(incl), trie.NewStackTrie(nil))
+	h.TxHash = <-allTxsRoot
+	if len(incl) != len(txs) {
+		h.TxHash = types.DeriveSha(types.Transactions(incl), trie.NewStackTrie(nil))
+	}
 	h.ReceiptHash = types.DeriveSha(receipts, trie.NewStackTrie(nil))
 	for _, r := range receipts { // the engine fills each receipt's bloom
 		for k := range h.Bloom {
