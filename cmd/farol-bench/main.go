@@ -24,32 +24,30 @@ import (
 )
 
 // startCPUProfile starts a CPU profile written to path; stop ends it and closes the
-// file (later calls do nothing).
+// file.
 func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() }), nil
+	return startToFile(path, pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
 
 // startTrace starts a Go execution trace written to path (go tool trace; its
 // -pprof=sync and -pprof=sched views show where goroutines wait); stop ends it and
 // closes the file.
 func startTrace(path string) (stop func(), err error) {
+	return startToFile(path, trace.Start, trace.Stop)
+}
+
+// startToFile creates path and starts begin on it; the returned stop (idempotent)
+// calls end and closes the file.
+func startToFile(path string, begin func(io.Writer) error, end func()) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := trace.Start(f); err != nil {
+	if err := begin(f); err != nil {
 		f.Close()
 		return nil, err
 	}
-	return sync.OnceFunc(func() { trace.Stop(); f.Close() }), nil
+	return sync.OnceFunc(func() { end(); f.Close() }), nil
 }
 
 // subcommand runs one benchmark family with its own flags.
