@@ -6,26 +6,9 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/core/types"
-
 	"github.com/farolnet/farol/spn/evm"
 	"github.com/farolnet/farol/spn/evm/evmtest"
 )
-
-func freshTxs(b *testing.B, txs []*types.Transaction) []*types.Transaction {
-	out := make([]*types.Transaction, len(txs))
-	for i, tx := range txs {
-		raw, err := tx.MarshalBinary()
-		if err != nil {
-			b.Fatal(err)
-		}
-		out[i] = new(types.Transaction)
-		if err := out[i].UnmarshalBinary(raw); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return out
-}
 
 // BenchmarkBlock compares stock go-ethereum with spn/evm at 1 and 2 workers on
 // 20-Mgas blocks of each workload (farol-bench evm runs the full-size blocks).
@@ -45,7 +28,7 @@ func BenchmarkBlock(b *testing.B) {
 		b.Run(name+"/geth", func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
-				txs := freshTxs(b, wl.Txs)
+				txs := evm.FreshTxs(b, wl.Txs)
 				b.StartTimer()
 				if _, _, err := wl.World.RunGeth(db, root, h, txs); err != nil {
 					b.Fatal(err)
@@ -57,7 +40,7 @@ func BenchmarkBlock(b *testing.B) {
 				eng, _ := evm.New(config, db, evm.Options{Workers: w})
 				for range b.N {
 					b.StopTimer()
-					blk := &evm.Block{Header: h, Txs: freshTxs(b, wl.Txs)}
+					blk := &evm.Block{Header: h, Txs: evm.FreshTxs(b, wl.Txs)}
 					b.StartTimer()
 					if _, err := eng.ExecuteBlock(context.Background(), root, blk); err != nil {
 						b.Fatal(err)

@@ -104,8 +104,9 @@ func sigBytes(r, s, v *big.Int, tx *types.Transaction) []byte {
 	return sig
 }
 
-// fresh returns copies of txs without cached senders.
-func fresh(t *testing.T, txs []*types.Transaction) []*types.Transaction {
+// fresh returns copies of txs decoded from their encodings, without go-ethereum's
+// cached hashes and senders (also evm_test's FreshTxs, export_test.go).
+func fresh(t testing.TB, txs []*types.Transaction) []*types.Transaction {
 	out := make([]*types.Transaction, len(txs))
 	for i, tx := range txs {
 		b, err := tx.MarshalBinary()
