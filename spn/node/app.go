@@ -238,7 +238,7 @@ func NewApp(gen *Genesis, db state.Database, kv ethdb.KeyValueStore, opts evm.Op
 	}
 	a := &App{db: db, kv: kv, config: config, gen: gen, eng: eng, opts: opts,
 		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}, pool: map[senderNonce]poolTx{}, txs: txcache.New[decodedTx](txCacheSize),
-		spends: map[common.Address]*big.Int{},
+		spends: map[common.Address]*big.Int{}, accounts: map[common.Address]cachedAccount{},
 		logger: cmtlog.NewNopLogger()}
 	a.SetStatePolicy(StatePolicy{})
 	a.st = &store{kv: kv, config: config}
@@ -573,10 +573,7 @@ func (a *App) checkStateLocked() (*state.StateDB, error) {
 // accountLocked returns addr's nonce and balance at the head, from the account cache
 // or else read from checkState (a.mu's write lock held).
 func (a *App) accountLocked(addr common.Address) (cachedAccount, error) {
-	if a.accountsRoot != a.head.Root || a.accounts == nil {
-		if a.accounts == nil {
-			a.accounts = make(map[common.Address]cachedAccount)
-		}
+	if a.accountsRoot != a.head.Root {
 		clear(a.accounts)
 		a.accountsRoot = a.head.Root
 	}
@@ -986,9 +983,6 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	crashPoint("sync", height)
 	a.mu.Lock()
-	if a.accounts == nil {
-		a.accounts = make(map[common.Address]cachedAccount)
-	}
 	if p.accounts != nil && a.accountsRoot == a.head.Root {
 		for _, c := range p.accounts {
 			if len(a.accounts) >= maxCachedAccounts {
