@@ -50,22 +50,13 @@ func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []e
 			}
 			return
 		}
-		var batch ecrecover.Batch
-		for i := lo; i < hi; i++ {
-			var hash common.Hash
-			var sig ecrecover.Sig
-			if signatureInput(block.Txs[i], signer, &batchTypes, &hash, &sig) && batch.Add(i, hash, &sig) {
-				continue
-			}
-			one(i, signer)
-		}
-		batch.Recover(func(i int, from common.Address, ok bool) {
+		recoverChunk(block.Txs, lo, hi, signer, &batchTypes, func(i int, from common.Address, ok bool) {
 			if ok {
 				one(i, recoveredSigner{Signer: signer, from: from})
 			} else {
 				one(i, signer)
 			}
-		})
+		}, func(i int) { one(i, signer) })
 	}
 	if workers <= 0 {
 		workers = defaultWorkers()
@@ -139,23 +130,29 @@ func signatureInput(tx *types.Transaction, signer types.Signer, batchTypes *[256
 // types.Sender to decide, with its own error.
 func CacheSenders(signer types.Signer, txs []*types.Transaction) {
 	batchTypes := batchableTypes(signer)
+	exec.ForChunks(len(txs), senderChunk, 1, func(lo, hi int) {
+		recoverChunk(txs, lo, hi, signer, &batchTypes, func(i int, from common.Address, ok bool) {
+			if ok {
+				// recoveredSigner answers from; types.Sender stores it in the tx.
+				_, _ = types.Sender(recoveredSigner{Signer: signer, from: from}, txs[i])
+			}
+		}, func(int) {})
+	})
+}
+
+// recoverChunk recovers, in one batch, the senders of the transactions of txs[lo:hi]
+// (at most senderChunk) that signatureInput accepts, and calls recovered for each of
+// them (ok false where the signature did not recover); it calls other for the rest.
+func recoverChunk(txs []*types.Transaction, lo, hi int, signer types.Signer, batchTypes *[256]bool,
+	recovered func(i int, from common.Address, ok bool), other func(i int)) {
 	var batch ecrecover.Batch
-	cache := func(i int, from common.Address, ok bool) {
-		if ok {
-			// recoveredSigner answers from; types.Sender stores it in the tx.
-			_, _ = types.Sender(recoveredSigner{Signer: signer, from: from}, txs[i])
-		}
-	}
-	for i, tx := range txs {
+	for i := lo; i < hi; i++ {
 		var hash common.Hash
 		var sig ecrecover.Sig
-		if !signatureInput(tx, signer, &batchTypes, &hash, &sig) {
+		if signatureInput(txs[i], signer, batchTypes, &hash, &sig) && batch.Add(i, hash, &sig) {
 			continue
 		}
-		if !batch.Add(i, hash, &sig) {
-			batch.Recover(cache)
-			batch.Add(i, hash, &sig)
-		}
+		other(i)
 	}
-	batch.Recover(cache)
+	batch.Recover(recovered)
 }
