@@ -181,28 +181,31 @@ func (e *EthAPI) headerAt(bnh rpc.BlockNumberOrHash) (*types.Header, error) {
 	return h, nil
 }
 
-// GetBalance returns an account's balance at a block.
-func (e *EthAPI) GetBalance(addr common.Address, bnh rpc.BlockNumberOrHash) (*hexutil.Big, error) {
+// readAt reads from the state at bnh. A read the StateDB could not do (a trie node
+// missing) is an error, not the zero value the StateDB returns for it.
+func readAt[T any](e *EthAPI, bnh rpc.BlockNumberOrHash, read func(*state.StateDB) T) (T, error) {
+	var zero T
 	s, err := e.stateAt(bnh)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	b := s.GetBalance(addr)
+	v := read(s)
 	if err := s.Error(); err != nil {
-		return nil, err
+		return zero, err
 	}
-	return (*hexutil.Big)(b.ToBig()), nil
+	return v, nil
+}
+
+// GetBalance returns an account's balance at a block.
+func (e *EthAPI) GetBalance(addr common.Address, bnh rpc.BlockNumberOrHash) (*hexutil.Big, error) {
+	return readAt(e, bnh, func(s *state.StateDB) *hexutil.Big { return (*hexutil.Big)(s.GetBalance(addr).ToBig()) })
 }
 
 // GetTransactionCount returns an account's nonce at a block; "pending" counts the
 // transactions of the account in the mempool.
 func (e *EthAPI) GetTransactionCount(addr common.Address, bnh rpc.BlockNumberOrHash) (hexutil.Uint64, error) {
-	s, err := e.stateAt(bnh)
+	nonce, err := readAt(e, bnh, func(s *state.StateDB) uint64 { return s.GetNonce(addr) })
 	if err != nil {
-		return 0, err
-	}
-	nonce := s.GetNonce(addr)
-	if err := s.Error(); err != nil {
 		return 0, err
 	}
 	if n, ok := bnh.Number(); ok && n == rpc.PendingBlockNumber {
@@ -217,28 +220,12 @@ func (e *EthAPI) GetTransactionCount(addr common.Address, bnh rpc.BlockNumberOrH
 
 // GetCode returns an account's code at a block.
 func (e *EthAPI) GetCode(addr common.Address, bnh rpc.BlockNumberOrHash) (hexutil.Bytes, error) {
-	s, err := e.stateAt(bnh)
-	if err != nil {
-		return nil, err
-	}
-	code := s.GetCode(addr)
-	if err := s.Error(); err != nil {
-		return nil, err
-	}
-	return code, nil
+	return readAt(e, bnh, func(s *state.StateDB) hexutil.Bytes { return s.GetCode(addr) })
 }
 
 // GetStorageAt returns a storage slot at a block.
 func (e *EthAPI) GetStorageAt(addr common.Address, slot common.Hash, bnh rpc.BlockNumberOrHash) (hexutil.Bytes, error) {
-	s, err := e.stateAt(bnh)
-	if err != nil {
-		return nil, err
-	}
-	v := s.GetState(addr, slot)
-	if err := s.Error(); err != nil {
-		return nil, err
-	}
-	return v[:], nil
+	return readAt(e, bnh, func(s *state.StateDB) hexutil.Bytes { v := s.GetState(addr, slot); return v[:] })
 }
 
 // SendRawTransaction checks a signed transaction like CheckTx (for Ethereum-style
