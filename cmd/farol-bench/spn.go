@@ -201,7 +201,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if n, err = startBenchNode(home, g, &rep, logger); err == nil {
+		if n, err = startBenchNode(home, g, &rep, *interval, logger); err == nil {
 			if *keep {
 				progress("node home %s (kept)", home)
 			} else {
@@ -279,23 +279,25 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	stopProfile := func() {}
-	if *cpuprofile != "" {
-		stop, err := startCPUProfile(*cpuprofile)
-		if err != nil {
-			return err
+	var stops []func() // the profile and the trace, each stopped once
+	stopProfile := func() {
+		for _, stop := range stops {
+			stop()
 		}
-		stopProfile = stop
-		defer stop()
 	}
-	if *traceFile != "" {
-		stop, err := startTrace(*traceFile)
+	defer stopProfile()
+	for _, p := range []struct {
+		path  string
+		start func(string) (func(), error)
+	}{{*cpuprofile, startCPUProfile}, {*traceFile, startTrace}} {
+		if p.path == "" {
+			continue
+		}
+		stop, err := p.start(p.path)
 		if err != nil {
 			return err
 		}
-		prev := stopProfile
-		stopProfile = func() { prev(); stop() }
-		defer stop()
+		stops = append(stops, stop)
 	}
 
 	// Send: sender s owns the accounts a with a % senders == s and sends their
@@ -429,8 +431,8 @@ func benchReceiver(i int) common.Address {
 }
 
 // startBenchNode initializes and starts a single-operator EVM SPN in home on
-// free local ports, logging to logger.
-func startBenchNode(home string, g node.Genesis, rep *spnReport, logger cmtlog.Logger) (*node.Node, error) {
+// free local ports with rep's settings and block interval, logging to logger.
+func startBenchNode(home string, g node.Genesis, rep *spnReport, interval time.Duration, logger cmtlog.Logger) (*node.Node, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -439,7 +441,7 @@ func startBenchNode(home string, g node.Genesis, rep *spnReport, logger cmtlog.L
 	cfg.EthRPCAddr = fmt.Sprintf("127.0.0.1:%d", ports[0])
 	cfg.CometRPCAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[1])
 	cfg.P2PAddr = fmt.Sprintf("tcp://127.0.0.1:%d", ports[2])
-	cfg.BlockInterval, _ = time.ParseDuration(rep.BlockInterval)
+	cfg.BlockInterval = interval
 	cfg.Workers = rep.Workers
 	cfg.StateFlushBlocks, cfg.StateDirtyMiB = rep.StateFlushBlocks, rep.StateDirtyMiB
 	cfg.PrometheusAddr = "" // no metrics server: no port to collide with
