@@ -119,6 +119,7 @@ func TestCommitTriesEqualsStateDB(t *testing.T) {
 		wipe := seed%10 == 9
 		writes := randomWrites(rng, addrs, codes, wipe)
 		roots := make([]common.Hash, 2)
+		var sizes [2][2]common.StorageSize
 		for path := range 2 {
 			db := NewMemoryDatabase()
 			parent := commitGenesis(t, db, addrs, codes)
@@ -183,9 +184,24 @@ func TestCommitTriesEqualsStateDB(t *testing.T) {
 				}
 			}
 			roots[path] = root
+			// The trie database's bookkeeping is the same: releasing the new state
+			// frees every node it alone holds, storage tries included (hashdb
+			// links them through the account trie's leaves, so it needs their nodes
+			// inserted first).
+			tdb := db.TrieDB()
+			_, sizes[path][0], _ = tdb.Size()
+			if root != parent {
+				if err := tdb.Dereference(root); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, sizes[path][1], _ = tdb.Size()
 		}
 		if roots[0] != roots[1] {
 			t.Fatalf("seed %d: direct commit root %x, StateDB commit root %x", seed, roots[0], roots[1])
+		}
+		if sizes[0] != sizes[1] {
+			t.Fatalf("seed %d: trie database's dirty size after the commit, and after releasing its state: direct %v, StateDB %v", seed, sizes[0], sizes[1])
 		}
 	}
 	// Storage-wiping blocks (every tenth seed, and random ones that empty an account
