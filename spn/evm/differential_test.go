@@ -12,6 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/trie"
 
 	"github.com/farolnet/farol/spn/evm"
 	"github.com/farolnet/farol/spn/evm/evmtest"
@@ -93,6 +94,9 @@ func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 		var next common.Hash
 		// workers 0 stands for 1 worker through spn/exec's sequential path (NoDirect);
 		// 1 is the direct sequential path; 2, 4, 8 force Block-STM.
+		// The header fields go-ethereum derives from the receipts.
+		wantReceiptHash := types.DeriveSha(types.Receipts(want), trie.NewStackTrie(nil))
+		wantBloom := types.MergeBloom(want)
 		for _, workers := range []int{0, 1, 2, 4, 8} {
 			opts := evm.Options{Workers: workers, Exec: exec.Config{ForceParallel: workers > 1}}
 			if workers == 0 {
@@ -116,6 +120,9 @@ func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 			}
 			if res.Root != wantRoot {
 				t.Fatalf("seed %d block %d workers %d: root %x, want %x", seed, b, workers, res.Root, wantRoot)
+			}
+			if res.ReceiptHash != wantReceiptHash || res.Bloom != wantBloom {
+				t.Fatalf("seed %d block %d workers %d: receipts root %x or logs bloom differ from go-ethereum's (%x)", seed, b, workers, res.ReceiptHash, wantReceiptHash)
 			}
 			next = res.Root
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/vm"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/trie"
 	"github.com/holiman/uint256"
 
 	"github.com/farolnet/farol/spn/exec"
@@ -89,6 +90,12 @@ type Result struct {
 	Logs     []*types.Log // all logs of the block in order
 	Stats    exec.Stats
 	Timing   Timing
+	// ReceiptHash and Bloom are the block header's receipts root and logs bloom:
+	// go-ethereum's DeriveSha and the union of the blooms over the receipts of the
+	// included transactions (the non-nil Receipts, in order). The parallel path
+	// computes them while it commits the state.
+	ReceiptHash common.Hash
+	Bloom       types.Bloom
 	// Accounts is the post-block nonce and balance of every account the block
 	// changed, in address order, when the engine knows them (the parallel path's
 	// direct trie commit); nil otherwise. A node can keep a flat account cache with
@@ -237,6 +244,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 		if !errors.Is(err, errDirectPanic) {
 			if res != nil {
 				res.Timing.Senders = senders
+				res.ReceiptHash, res.Bloom = receiptsRoot(res.Receipts)
 			}
 			return res, err
 		}
@@ -246,13 +254,32 @@ func (e *Engine) ExecuteBlock(ctx context.Context, parent common.Hash, block *Bl
 		return nil, err
 	}
 	start := time.Now()
+	// The receipts root beside the commit: the commit's last steps run on one
+	// goroutine, so a core is free for it.
+	receipts := make(chan struct{})
+	go func() {
+		defer close(receipts)
+		res.ReceiptHash, res.Bloom = receiptsRoot(res.Receipts)
+	}()
 	root, accounts, err := e.commit(parent, base, block.Header.Number.Uint64(), writes)
+	<-receipts
 	if err != nil {
 		return nil, err
 	}
 	res.Root, res.Accounts = root, accounts
 	res.Timing.Commit = time.Since(start)
 	return res, nil
+}
+
+// receiptsRoot returns the receipts root and the logs bloom of the non-nil receipts.
+func receiptsRoot(all []*types.Receipt) (common.Hash, types.Bloom) {
+	receipts := make(types.Receipts, 0, len(all))
+	for _, r := range all {
+		if r != nil {
+			receipts = append(receipts, r)
+		}
+	}
+	return types.DeriveSha(receipts, trie.NewStackTrie(nil)), types.MergeBloom(receipts)
 }
 
 func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) (*Result, []exec.Write, *baseStorage, error) {

@@ -903,12 +903,7 @@ func (a *App) FinalizeBlock(ctx context.Context, req *abci.RequestFinalizeBlock)
 	if len(incl) != len(txs) {
 		h.TxHash = types.DeriveSha(types.Transactions(incl), trie.NewStackTrie(nil))
 	}
-	h.ReceiptHash = types.DeriveSha(receipts, trie.NewStackTrie(nil))
-	for _, r := range receipts { // the engine fills each receipt's bloom
-		for k := range h.Bloom {
-			h.Bloom[k] |= r.Bloom[k]
-		}
-	}
+	h.ReceiptHash, h.Bloom = res.ReceiptHash, res.Bloom // over the included transactions' receipts
 	b := &Block{Header: h, Hash: h.Hash(), Txs: incl, Receipts: receipts}
 	st := res.Stats
 	parTxs := 0
