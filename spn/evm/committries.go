@@ -22,10 +22,9 @@ type finalAccount struct {
 	account types.StateAccount
 	slots   []exec.Write
 	// storage trie result (accounts with slot writes)
-	root      common.Hash
-	nodes     *trienode.NodeSet
-	err       error
-	insertErr error // inserting nodes into the trie database
+	root  common.Hash
+	nodes *trienode.NodeSet
+	err   error
 }
 
 // commitTries writes the block to the tries directly: the storage tries of the
@@ -39,16 +38,6 @@ type finalAccount struct {
 //
 // The tries start from the ones the block's reads already resolved (baseStorage's
 // trie sets), so the paths to the written keys are mostly in memory.
-//
-// Each storage trie's new nodes go into the trie database (hashdb's Update) from
-// its own goroutine as soon as it is committed, while the calling goroutine applies
-// the new storage roots and commits the account trie; the account trie's nodes go
-// in last, once every storage trie's are in. hashdb needs exactly that order
-// (children first: the account trie's leaves reference the storage roots), and its
-// Update does not use the roots it is given, so inserting a block's nodes in
-// several calls leaves the database as one call would. A block with one large
-// contract (an ERC-20 at saturation) spent a quarter of its commit in that one
-// insertion on the consensus goroutine.
 //
 // ok is false (nothing written) when an account whose parent storage is not empty
 // is deleted: wiping storage is left to go-ethereum's StateDB (commitStateDB).
@@ -99,9 +88,8 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	tdb := e.db.TrieDB()
 	sem := make(chan struct{}, workers)
-	var wg, inserted sync.WaitGroup // storage roots known; storage nodes in tdb
+	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // dispatcher, so that this goroutine starts on the account trie at once
 		defer wg.Done()
@@ -116,22 +104,10 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 				continue
 			}
 			wg.Add(1)
-			inserted.Add(1)
 			sem <- struct{}{}
 			go func() {
-				defer inserted.Done()
+				defer func() { <-sem; wg.Done() }()
 				f.root, f.nodes, f.err = updateStorage(tr, f.addr, f.slots)
-				nodes := f.nodes
-				<-sem
-				wg.Done() // from here on this goroutine writes only f.insertErr
-				if nodes == nil {
-					return
-				}
-				set := trienode.NewMergedNodeSet()
-				if err := set.Merge(nodes); err == nil {
-					err = tdb.Update(parent, parent, number, set, nil) // hashdb: root unused
-				}
-				f.insertErr = err
 			}()
 		}
 	}()
@@ -147,12 +123,10 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 		}
 	}
 	wg.Wait()
-	// From here on every return waits for the storage nodes' insertion, so that
-	// nothing of this block is written to tdb after commitTries returns.
-	defer inserted.Wait()
 	if accErr != nil {
 		return common.Hash{}, nil, false, accErr
 	}
+	merged := trienode.NewMergedNodeSet()
 	for i := range finals {
 		f := &finals[i]
 		if !f.exists || len(f.slots) == 0 {
@@ -165,12 +139,16 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 		if err := applyAccount(accTrie, f); err != nil {
 			return common.Hash{}, nil, false, err
 		}
+		if f.nodes != nil {
+			if err := merged.Merge(f.nodes); err != nil {
+				return common.Hash{}, nil, false, fmt.Errorf("%w: %w", ErrState, err)
+			}
+		}
 	}
 	root, nodes := accTrie.Commit(true)
-	inserted.Wait()
-	for i := range finals {
-		if err := finals[i].insertErr; err != nil {
-			return common.Hash{}, nil, false, fmt.Errorf("%w: trie database update (storage of %x): %w", ErrState, finals[i].addr, err)
+	if nodes != nil {
+		if err := merged.Merge(nodes); err != nil {
+			return common.Hash{}, nil, false, fmt.Errorf("%w: %w", ErrState, err)
 		}
 	}
 	if len(bw.codes) > 0 {
@@ -182,12 +160,8 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 			return common.Hash{}, nil, false, fmt.Errorf("%w: code: %w", ErrState, err)
 		}
 	}
-	if root != parent && nodes != nil {
-		merged := trienode.NewMergedNodeSet()
-		if err := merged.Merge(nodes); err != nil {
-			return common.Hash{}, nil, false, fmt.Errorf("%w: %w", ErrState, err)
-		}
-		if err := tdb.Update(root, parent, number, merged, nil); err != nil {
+	if root != parent {
+		if err := e.db.TrieDB().Update(root, parent, number, merged, nil); err != nil {
 			return common.Hash{}, nil, false, fmt.Errorf("%w: trie database update: %w", ErrState, err)
 		}
 	}
