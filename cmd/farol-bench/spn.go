@@ -57,11 +57,13 @@ type spnReport struct {
 	TotalS       float64 `json:"total_s"`         // first request to last commit
 	TxPerS       float64 `json:"tx_per_s"`        // committed / total_s
 	SteadyTxPerS float64 `json:"steady_tx_per_s"` // between the commits of the first and last full blocks
-	AcceptTxPerS float64 `json:"accept_tx_per_s"` // accepted by eth_sendRawTransaction / send_s
-	Resent       int     `json:"resent"`          // transactions sent again (mempool full, nonce gap behind it)
-	LatencyP50MS float64 `json:"latency_p50_ms"`  // accepted send to commit (receipt available)
-	LatencyP99MS float64 `json:"latency_p99_ms"`
-	LatencyMaxMS float64 `json:"latency_max_ms"`
+	// Quarters splits the steady-state window into four runs of blocks.
+	Quarters     []spnQuarter `json:"steady_quarters,omitempty"`
+	AcceptTxPerS float64      `json:"accept_tx_per_s"` // accepted by eth_sendRawTransaction / send_s
+	Resent       int          `json:"resent"`          // transactions sent again (mempool full, nonce gap behind it)
+	LatencyP50MS float64      `json:"latency_p50_ms"`  // accepted send to commit (receipt available)
+	LatencyP99MS float64      `json:"latency_p99_ms"`
+	LatencyMaxMS float64      `json:"latency_max_ms"`
 
 	// CPU time of this process (node and load generator) from the first send to the
 	// last commit, per committed transfer, and how many cores it kept busy. On a busy
@@ -87,6 +89,15 @@ type spnReport struct {
 	ReceiptsChecked int    `json:"receipts_checked"` // sampled over JSON-RPC: status 1 and a Transfer log
 	BalancesChecked int    `json:"balances_checked"` // receivers' token balances over JSON-RPC
 	LoadAfter       string `json:"loadavg_after"`
+}
+
+// spnQuarter is a quarter of the steady-state window: its blocks, their transfers,
+// the committed rate and the process's CPU time per transfer over it.
+type spnQuarter struct {
+	Blocks     int     `json:"blocks"`
+	Txs        int     `json:"txs"`
+	TxPerS     float64 `json:"tx_per_s"`
+	CPUUSPerTx float64 `json:"cpu_us_per_tx"`
 }
 
 func runSPN(args []string, stdout, stderr io.Writer) error {
@@ -224,18 +235,20 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	// Commit times, from the app's commit hook.
 	type commit struct {
 		at    time.Time
+		cpu   time.Duration // the process's CPU time then
 		block *node.Block
 	}
 	commits := make(chan commit, 1<<16)
 	n.App.OnCommit(func(b *node.Block) {
 		select {
-		case commits <- commit{time.Now(), b}:
+		case commits <- commit{time.Now(), cpuTime(), b}:
 		default: // cannot happen with the buffer above; never block the app
 		}
 	})
 	committedAt := make([]time.Time, len(txs))
 	type blockStat struct {
 		at    time.Time
+		cpu   time.Duration
 		txs   int
 		bytes int
 		gas   uint64
@@ -249,7 +262,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	go func() {
 		defer close(collectorDone)
 		for c := range commits {
-			bs := blockStat{at: c.at, gas: c.block.Header.GasUsed}
+			bs := blockStat{at: c.at, cpu: c.cpu, gas: c.block.Header.GasUsed}
 			for _, tx := range c.block.Txs {
 				i, ok := index[tx.Hash()]
 				if !ok {
@@ -405,6 +418,22 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	if len(blocks) >= 3 {
 		steady := sumTxs - blocks[0].txs
 		rep.SteadyTxPerS = float64(steady) / blocks[len(blocks)-1].at.Sub(blocks[0].at).Seconds()
+	}
+	// The same window in quarters (by block count): whether the rate holds as the
+	// state grows.
+	if len(blocks) >= 5 {
+		rest := len(blocks) - 1
+		for q := range 4 {
+			from, to := 1+q*rest/4, (q+1)*rest/4 // blocks[from..to], after blocks[from-1]'s commit
+			var n int
+			for _, b := range blocks[from : to+1] {
+				n += b.txs
+			}
+			secs := blocks[to].at.Sub(blocks[from-1].at).Seconds()
+			cpu := blocks[to].cpu - blocks[from-1].cpu
+			rep.Quarters = append(rep.Quarters, spnQuarter{Blocks: to - from + 1, Txs: n, TxPerS: float64(n) / secs,
+				CPUUSPerTx: float64(cpu.Microseconds()) / float64(n)})
+		}
 	}
 
 	if *asJSON {
@@ -689,6 +718,14 @@ func printSPN(w io.Writer, r *spnReport) {
 		r.Txs, r.Accounts, r.TxsPerAccount, r.SignMS, r.Senders, r.Batch, load)
 	fmt.Fprintf(w, "committed            %d transfers in %.2f s: %.0f tx/s (first send to last commit)\n", r.Committed, r.TotalS, r.TxPerS)
 	fmt.Fprintf(w, "steady state         %.0f tx/s (between the commits of the first and last blocks)\n", r.SteadyTxPerS)
+	if len(r.Quarters) > 0 {
+		var rates, cpus []string
+		for _, q := range r.Quarters {
+			rates = append(rates, fmt.Sprintf("%.0f", q.TxPerS))
+			cpus = append(cpus, fmt.Sprintf("%.0f", q.CPUUSPerTx))
+		}
+		fmt.Fprintf(w, "  by quarter         %s tx/s; CPU %s us per transfer\n", strings.Join(rates, " · "), strings.Join(cpus, " · "))
+	}
 	fmt.Fprintf(w, "accepted by RPC      %.0f tx/s over %.2f s; %d resent (mempool full)\n", r.AcceptTxPerS, r.SendS, r.Resent)
 	fmt.Fprintf(w, "latency send->commit p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.LatencyP50MS, r.LatencyP99MS, r.LatencyMaxMS)
 	fmt.Fprintf(w, "CPU                  %.0f us per transfer (node + load generator), %.2f cores busy; %d cores / that = %.0f tx/s if nothing else ran\n",
