@@ -54,4 +54,17 @@ func TestSPNJSON(t *testing.T) {
 		rep.LatencyP50MS <= 0 || rep.LatencyP99MS < rep.LatencyP50MS {
 		t.Fatalf("bad report %+v", rep)
 	}
+	// The quarters cover the steady-state window: every block after the first.
+	if rep.Blocks >= 5 {
+		blocks := 0
+		for _, q := range rep.Quarters {
+			blocks += q.Blocks
+			if q.Txs <= 0 || q.TxPerS <= 0 || q.CPUUSPerTx <= 0 {
+				t.Fatalf("bad quarter %+v", q)
+			}
+		}
+		if len(rep.Quarters) != 4 || blocks != rep.Blocks-1 {
+			t.Fatalf("%d quarters over %d blocks, want 4 over %d", len(rep.Quarters), blocks, rep.Blocks-1)
+		}
+	}
 }
