@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/core/vm"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/trie"
 	"github.com/holiman/uint256"
 )
 
@@ -198,7 +199,9 @@ func BlockContext(h *types.Header) vm.BlockContext {
 }
 
 // RunGeth executes txs with stock go-ethereum (core.ApplyTransaction, one after the
-// other) on the state root in db, commits, and returns the root and receipts.
+// other) on the state root in db, derives the receipts root and logs bloom as
+// go-ethereum's block validation does (stored in h.ReceiptHash and h.Bloom; spn/evm
+// returns them too), commits, and returns the root and receipts.
 func (w *World) RunGeth(db state.Database, root common.Hash, h *types.Header, txs []*types.Transaction) (common.Hash, []*types.Receipt, error) {
 	sdb, err := state.New(root, db)
 	if err != nil {
@@ -216,6 +219,8 @@ func (w *World) RunGeth(db state.Database, root common.Hash, h *types.Header, tx
 		}
 		receipts[i] = r
 	}
+	h.ReceiptHash = types.DeriveSha(types.Receipts(receipts), trie.NewStackTrie(nil))
+	h.Bloom = types.MergeBloom(receipts)
 	newRoot, err := sdb.Commit(h.Number.Uint64(), true, w.Config.IsCancun(h.Number, h.Time))
 	return newRoot, receipts, err
 }
