@@ -92,11 +92,11 @@ func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 			t.Fatalf("seed %d block %d: geth: %v", seed, b, err)
 		}
 		var next common.Hash
-		// workers 0 stands for 1 worker through spn/exec's sequential path (NoDirect);
-		// 1 is the direct sequential path; 2, 4, 8 force Block-STM.
 		// The header fields go-ethereum derives from the receipts.
 		wantReceiptHash := types.DeriveSha(types.Receipts(want), trie.NewStackTrie(nil))
 		wantBloom := types.MergeBloom(want)
+		// workers 0 stands for 1 worker through spn/exec's sequential path (NoDirect);
+		// 1 is the direct sequential path; 2, 4, 8 force Block-STM.
 		for _, workers := range []int{0, 1, 2, 4, 8} {
 			opts := evm.Options{Workers: workers, Exec: exec.Config{ForceParallel: workers > 1}}
 			if workers == 0 {
