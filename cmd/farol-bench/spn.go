@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -155,7 +156,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	progress("signing %d ERC-20 transfers...", rep.Txs)
 	start := time.Now()
 	txs := make([]*types.Transaction, rep.Txs) // index k*accounts + a
-	raws := make([]string, rep.Txs)
+	calls := make([][]byte, rep.Txs)           // each transfer's eth_sendRawTransaction call, JSON with id i
 	receivers := make([]common.Address, rep.Txs)
 	var signErr error
 	var wg sync.WaitGroup
@@ -179,7 +180,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 						mu.Unlock()
 						return
 					}
-					txs[i], raws[i] = tx, hexutil.Encode(raw)
+					txs[i], calls[i] = tx, sendRawCall(i, raw)
 				}
 			}
 		}(lo, hi)
@@ -333,7 +334,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		go func() {
-			errs <- sendAll(ctx, client, url, order, raws, *batch, *rate/float64(*senders), sendStart, acceptedAt, &resent, &lastAccepted)
+			errs <- sendAll(ctx, client, url, order, calls, *batch, *rate/float64(*senders), sendStart, acceptedAt, &resent, &lastAccepted)
 		}()
 	}
 	for range *senders {
@@ -560,6 +561,12 @@ func rpcBatch(ctx context.Context, client *http.Client, url string, reqs []rpcRe
 	if err != nil {
 		return nil, err
 	}
+	return postRPC(ctx, client, url, body, len(reqs) > 1)
+}
+
+// postRPC posts a JSON-RPC request body (a batch, or one call) and returns the
+// responses by id.
+func postRPC(ctx context.Context, client *http.Client, url string, body []byte, batch bool) (map[int]rpcResp, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -575,7 +582,7 @@ func rpcBatch(ctx context.Context, client *http.Client, url string, reqs []rpcRe
 		return nil, err
 	}
 	var out []rpcResp
-	if len(reqs) == 1 {
+	if !batch {
 		var one rpcResp
 		err = json.Unmarshal(bz, &one)
 		out = []rpcResp{one}
@@ -592,42 +599,64 @@ func rpcBatch(ctx context.Context, client *http.Client, url string, reqs []rpcRe
 	return m, nil
 }
 
-// sendAll sends the transactions order (indexes into raws) in batches, in
+// sendRawCall is the JSON-RPC call eth_sendRawTransaction(raw) with id i. The calls
+// are encoded once, before the run, so that the load generator (which shares the
+// machine with the node) spends little CPU on them.
+func sendRawCall(i int, raw []byte) []byte {
+	b := fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%d,"method":"eth_sendRawTransaction","params":["0x`, i)
+	b = hex.AppendEncode(b, raw)
+	return append(b, `"]}`...)
+}
+
+// sendAll sends the transactions order (indexes into calls) in batches, in
 // order. A transaction the node refuses (mempool full, or a nonce gap behind
 // such a refusal) is sent again, with those after it, after a pause that grows
 // while the refusals last.
-func sendAll(ctx context.Context, client *http.Client, url string, order []int, raws []string, batch int,
+func sendAll(ctx context.Context, client *http.Client, url string, order []int, calls [][]byte, batch int,
 	rate float64, start time.Time, acceptedAt []time.Time, resent *atomic.Int64, lastAccepted *atomic.Int64) error {
-	pending := order
+	var retry []int // refused by the last request, in order: sent first
+	next := 0       // order[next:] were never sent
 	tries := 0
-	for len(pending) > 0 {
+	var body []byte
+	for len(retry) > 0 || next < len(order) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := min(batch, len(pending))
 		if rate > 0 {
 			// Open loop: the sender's k-th transfer leaves no earlier than k/rate
 			// seconds after the start.
-			k := len(order) - len(pending)
+			k := next - len(retry)
 			if d := time.Until(start.Add(time.Duration(float64(k) / rate * float64(time.Second)))); d > 0 {
 				time.Sleep(d)
 			}
 		}
-		reqs := make([]rpcReq, n)
-		for j := range n {
-			reqs[j] = rpcReq{"2.0", j, "eth_sendRawTransaction", []any{raws[pending[j]]}}
+		fresh := min(batch-len(retry), len(order)-next)
+		sent := append(retry, order[next:next+fresh]...)
+		next += fresh
+		body = body[:0]
+		if len(sent) > 1 {
+			body = append(body, '[')
+		}
+		for j, i := range sent {
+			if j > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, calls[i]...)
+		}
+		if len(sent) > 1 {
+			body = append(body, ']')
 		}
 		sentAt := time.Now()
-		resps, err := rpcBatch(ctx, client, url, reqs)
+		resps, err := postRPC(ctx, client, url, body, len(sent) > 1)
 		if err != nil {
 			return err
 		}
-		var retry []int
+		retry = nil
 		var firstErr string
-		for j := range n {
-			r, ok := resps[j]
+		for _, i := range sent {
+			r, ok := resps[i]
 			if ok && (r.Error == nil || strings.Contains(r.Error.Message, "already known")) {
-				acceptedAt[pending[j]] = sentAt
+				acceptedAt[i] = sentAt
 				continue
 			}
 			if firstErr == "" {
@@ -637,11 +666,10 @@ func sendAll(ctx context.Context, client *http.Client, url string, order []int, 
 					firstErr = "no response"
 				}
 			}
-			retry = append(retry, pending[j])
+			retry = append(retry, i)
 		}
 		lastAccepted.Store(time.Now().UnixNano())
 		if len(retry) == 0 {
-			pending = pending[n:]
 			tries = 0
 			continue
 		}
@@ -650,7 +678,6 @@ func sendAll(ctx context.Context, client *http.Client, url string, order []int, 
 			return fmt.Errorf("transaction refused %d times in a row: %s", tries, firstErr)
 		}
 		resent.Add(int64(len(retry)))
-		pending = append(retry, pending[n:]...)
 		// Back off while the node keeps refusing (a full mempool drains one
 		// block at a time): 5, 10, 20, 40, then 80 ms.
 		time.Sleep(time.Duration(5<<min(tries-1, 4)) * time.Millisecond)
