@@ -36,6 +36,32 @@ func startTrace(path string) (stop func(), err error) {
 	return startToFile(path, trace.Start, trace.Stop)
 }
 
+// startAllocProfile writes the heap allocation profile so far to path+".base" and
+// returns a stop (idempotent) that writes it again to path: the allocations in
+// between are `go tool pprof -sample_index=alloc_space -base path.base path`.
+func startAllocProfile(path string) (stop func(), err error) {
+	write := func(p string) error {
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		runtime.GC() // the profile is up to date as of the last collection
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	if err := write(path + ".base"); err != nil {
+		return nil, err
+	}
+	return sync.OnceFunc(func() {
+		if err := write(path); err != nil {
+			fmt.Fprintln(os.Stderr, "farol-bench: allocation profile:", err)
+		}
+	}), nil
+}
+
 // startToFile creates path and starts begin on it; the returned stop (idempotent)
 // calls end and closes the file.
 func startToFile(path string, begin func(io.Writer) error, end func()) (stop func(), err error) {

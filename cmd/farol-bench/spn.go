@@ -117,6 +117,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	dirtyMiB := fs.Int64("state-dirty-mib", 0, "spnd's state_dirty_mib: write the state trie to disk when this much is unwritten (0: spnd's default)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up if not every transfer is committed by then")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the send-to-commit phase to this file")
+	memprofile := fs.String("memprofile", "", "write heap allocation profiles to this file (end) and FILE.base (start of the send-to-commit phase): go tool pprof -sample_index=alloc_space -base FILE.base FILE")
 	traceFile := fs.String("trace", "", "write a Go execution trace of the send-to-commit phase to this file (large: keep runs short)")
 	keep := fs.Bool("keep", false, "keep the node's temporary home (printed)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -303,7 +304,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	for _, p := range []struct {
 		path  string
 		start func(string) (func(), error)
-	}{{*cpuprofile, startCPUProfile}, {*traceFile, startTrace}} {
+	}{{*cpuprofile, startCPUProfile}, {*traceFile, startTrace}, {*memprofile, startAllocProfile}} {
 		if p.path == "" {
 			continue
 		}
