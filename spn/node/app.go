@@ -995,9 +995,11 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.last = p.block.Header
 	a.pending = nil
-	a.nonces = map[common.Address]uint64{} // rebuilt by the mempool's rechecks
-	a.pool = map[senderNonce]poolTx{}
-	a.spends = map[common.Address]*big.Int{}
+	// Rebuilt by the mempool's rechecks; cleared, not remade, so that the maps keep
+	// their room and the rechecks of every block do not grow them again.
+	clear(a.nonces)
+	clear(a.pool)
+	clear(a.spends)
 	hooks := a.onCommit
 	a.mu.Unlock()
 	dirty, err := a.keepRecent(p.root)
