@@ -83,9 +83,17 @@ type App struct {
 	signer types.Signer
 	opts   evm.Options
 
-	mu      sync.RWMutex
-	head    head
-	last    *types.Header // header of the head block: the parent of the next block
+	mu   sync.RWMutex
+	head head
+	last *types.Header // header of the head block: the parent of the next block
+	// next is what checkTx needs of the block after last, worked out once per head
+	// (under mu's write lock): its base fee and the header go-ethereum's
+	// transaction validation takes.
+	next struct {
+		parent  *types.Header
+		baseFee *big.Int
+		header  *types.Header
+	}
 	pending *pendingBlock
 	// proposal timings of the current height, for the block log line
 	prepareTime, processTime atomic.Int64
@@ -472,7 +480,7 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 	}
 	// A recheck keeps a transaction whose fee cap fell below the base fee: it waits
 	// for the base fee to fall (PrepareProposal leaves it out meanwhile).
-	if base := a.baseFeeAfter(a.last); !recheck && tx.GasFeeCap().Cmp(base) < 0 {
+	if base, _ := a.nextLocked(); !recheck && tx.GasFeeCapIntCmp(base) < 0 {
 		return nil, CodeInvalid, fmt.Errorf("%w: maxFeePerGas: %v, baseFee: %v", ErrFeeCap, tx.GasFeeCap(), base)
 	}
 	acct, err := a.accountLocked(from)
@@ -533,18 +541,29 @@ func (a *App) checkTx(raw []byte, recheck bool) (*types.Transaction, uint32, err
 // forever. (Size, block gas limit, signature and fee cap against tip are checked
 // before, with spnd's own errors.)
 func (a *App) validateLocked(tx *types.Transaction) error {
-	next := &types.Header{Difficulty: new(big.Int), GasLimit: a.gen.BlockGasLimit}
-	if a.last != nil {
-		next.Number, next.Time = new(big.Int).Add(a.last.Number, common.Big1), a.last.Time
-	} else {
-		next.Number = common.Big1
-	}
+	_, next := a.nextLocked()
 	return txpool.ValidateTransaction(tx, next, a.signer, &txpool.ValidationOptions{
 		Config:  a.config,
 		Accept:  1<<types.LegacyTxType | 1<<types.AccessListTxType | 1<<types.DynamicFeeTxType | 1<<types.SetCodeTxType,
 		MaxSize: math.MaxUint64, // MaxTxSize was checked on the encoding
 		MinTip:  new(big.Int),
 	})
+}
+
+// nextLocked returns the next block's base fee and the header validateLocked
+// checks against, from a.next when it was worked out for the current head (mu's
+// write lock held; the values are shared: read them only).
+func (a *App) nextLocked() (*big.Int, *types.Header) {
+	if a.next.header == nil || a.next.parent != a.last {
+		h := &types.Header{Difficulty: new(big.Int), GasLimit: a.gen.BlockGasLimit}
+		if a.last != nil {
+			h.Number, h.Time = new(big.Int).Add(a.last.Number, common.Big1), a.last.Time
+		} else {
+			h.Number = common.Big1
+		}
+		a.next.parent, a.next.baseFee, a.next.header = a.last, a.baseFeeAfter(a.last), h
+	}
+	return a.next.baseFee, a.next.header
 }
 
 // spendOfLocked returns the summed cost of from's mempool transactions (a.mu held).
