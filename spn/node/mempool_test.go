@@ -53,13 +53,17 @@ func newTestApp(t *testing.T, gasLimit uint64, funded ...common.Address) *testAp
 	appState, _ := json.Marshal(&g)
 	ta := &testApp{t: t, app: app, db: db, signer: types.LatestSigner(app.ChainConfig()), time: time.Unix(1_800_000_000, 0)}
 	// Every committed block's transactions root is that of the transactions it holds
-	// (FinalizeBlock computes it beside the execution, assuming none is dropped).
+	// (FinalizeBlock computes it beside the execution, assuming none is dropped), and
+	// its receipts root and logs bloom (from the engine's Result) are its receipts'.
 	app.OnCommit(func(b *node.Block) {
 		if want := types.DeriveSha(types.Transactions(b.Txs), trie.NewStackTrie(nil)); b.Header.TxHash != want {
 			t.Errorf("block %d: tx root %s, want %s (%d txs)", b.Header.Number, b.Header.TxHash, want, len(b.Txs))
 		}
 		if want := types.DeriveSha(b.Receipts, trie.NewStackTrie(nil)); b.Header.ReceiptHash != want {
 			t.Errorf("block %d: receipt root %s, want %s", b.Header.Number, b.Header.ReceiptHash, want)
+		}
+		if b.Header.Bloom != types.MergeBloom(b.Receipts) {
+			t.Errorf("block %d: logs bloom is not the union of its receipts' blooms", b.Header.Number)
 		}
 	})
 	if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{Time: ta.time, ChainId: "spn-test", AppStateBytes: appState, InitialHeight: 1}); err != nil {
