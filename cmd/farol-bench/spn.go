@@ -294,7 +294,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	var stops []func() // the profile and the trace, each stopped once
+	var stops []func() // the profiles and the trace, each stopped once
 	stopProfile := func() {
 		for _, stop := range stops {
 			stop()
