@@ -207,8 +207,9 @@ func (e *Editor) copyBranch(n *node) *node {
 func (e *Editor) owns(n *node) bool { return n.gen == e.gen }
 
 // Update sets key to val (an empty val deletes the key, as in go-ethereum's trie).
-// sub, if not nil, is linked to the leaf (see Trie.Linked); it must be committed, and
-// val should commit to its root.
+// The leaf's link becomes sub (see Trie.Linked), nil for none: to keep a leaf's
+// linked trie, pass it again. sub must be committed, and val should commit to its
+// root: a linked trie that is not flushed is reachable only through its link.
 func (e *Editor) Update(key, val []byte, sub *Trie) error {
 	if e.done {
 		return fmt.Errorf("mpt: editor used after Commit")
@@ -246,18 +247,13 @@ func (e *Editor) insert(slot *atomic.Pointer[node], nib []byte, pos int, val []b
 	switch n.kind {
 	case kindLeaf:
 		if bytes.Equal(n.key, rest) {
-			if bytes.Equal(n.val, val) && (sub == nil || n.child.Load() == sub) {
+			if bytes.Equal(n.val, val) && n.child.Load() == sub {
 				return n, nil
 			}
 			if e.owns(n) {
 				n.val = val
-				if sub != nil {
-					n.child.Store(sub)
-				}
+				n.child.Store(sub)
 				return n, nil
-			}
-			if sub == nil {
-				sub = n.child.Load()
 			}
 			return e.newLeaf(n.key, val, sub), nil
 		}

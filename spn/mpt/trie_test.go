@@ -367,7 +367,9 @@ func TestLinked(t *testing.T) {
 	}
 }
 
-type storeReader struct{ db interface{ Get([]byte) ([]byte, error) } }
+type storeReader struct {
+	db interface{ Get([]byte) ([]byte, error) }
+}
 
 func (s storeReader) Node(_ []byte, h common.Hash) ([]byte, error) {
 	b, err := s.db.Get(h[:])
@@ -393,5 +395,35 @@ func TestMissingNode(t *testing.T) {
 	}
 	if err := tr.Edit().Update(make([]byte, 32), []byte{1}, nil); err == nil {
 		t.Fatal("Update over a store without the nodes: no error")
+	}
+}
+
+// TestLinkReplaced: Update sets the leaf's link to exactly what it is given.
+func TestLinkReplaced(t *testing.T) {
+	sub1 := New(EmptyRoot, nil).Edit()
+	if err := sub1.Update(make([]byte, 32), []byte{1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := sub1.Commit()
+	key := common.Hash{9}.Bytes()
+	ed := New(EmptyRoot, nil).Edit()
+	if err := ed.Update(key, s1.Hash().Bytes(), s1); err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := ed.Commit()
+	ed = v1.Edit()
+	if err := ed.Update(key, EmptyRoot.Bytes(), nil); err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := ed.Commit()
+	if got, err := v1.Linked(key, s1.Hash(), nil); err != nil || got.Hash() != s1.Hash() {
+		t.Fatalf("v1 link: %v %v", got, err)
+	}
+	if got, err := v2.Linked(key, EmptyRoot, nil); err != nil || got.Hash() != EmptyRoot {
+		t.Fatalf("v2 link: %v %v", got, err)
+	}
+	n := 0
+	if err := v2.Unflushed(func(common.Hash, []byte) error { n++; return nil }); err != nil || n != 1 {
+		t.Fatalf("v2 flushes %d nodes (%v), want its one leaf-root without the dropped link", n, err)
 	}
 }
