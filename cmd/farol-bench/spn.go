@@ -721,7 +721,7 @@ func checkReceipts(client *http.Client, url string, sample []int, txs []*types.T
 		b := resps[2*j+1]
 		var slot hexutil.Bytes
 		if b.Error != nil || json.Unmarshal(b.Result, &slot) != nil {
-			return fmt.Errorf("balance of receiver %d: %s", i, b.Result)
+			return fmt.Errorf("balance of receiver %d: %s %v", i, b.Result, b.Error)
 		}
 		if got := new(big.Int).SetBytes(slot); got.Int64() != int64(1000+i) {
 			return fmt.Errorf("balance of receiver %d: %s, want %d", i, got, 1000+i)

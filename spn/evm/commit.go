@@ -85,6 +85,9 @@ func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, wr
 	if err != nil {
 		return common.Hash{}, nil, err
 	}
+	if e.mem != nil {
+		return e.commitMem(parent, base, bw)
+	}
 	if e.db.TrieDB().Scheme() == rawdb.HashScheme {
 		root, accounts, ok, err := e.commitTries(parent, base, number, bw)
 		if err != nil || ok {
@@ -208,6 +211,11 @@ var headKey = []byte("farol-evm-head")
 // one write: a crash before the head write leaves the previous head (and unreferenced
 // nodes), so a block's state commits atomically.
 func Persist(db state.Database, root common.Hash) error {
+	if m, ok := db.(*MemState); ok {
+		if err := persistMem(m, root); err != nil {
+			return err
+		}
+	}
 	if err := db.TrieDB().Commit(root, false); err != nil {
 		return fmt.Errorf("%w: trie commit: %w", ErrState, err)
 	}

@@ -44,6 +44,7 @@ type Engine struct {
 	config *params.ChainConfig
 	db     state.Database
 	opts   Options
+	mem    *MemState
 }
 
 // New returns an engine for the chain rules config over db (see NewMemoryDatabase and
@@ -55,7 +56,9 @@ func New(config *params.ChainConfig, db state.Database, opts Options) (*Engine, 
 	if db == nil {
 		return nil, fmt.Errorf("%w: nil state database", ErrBadBlock)
 	}
-	return &Engine{config: config, db: db, opts: opts}, nil
+	e := &Engine{config: config, db: db, opts: opts}
+	e.mem, _ = db.(*MemState)
+	return e, nil
 }
 
 // Config returns the engine's chain rules.

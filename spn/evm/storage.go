@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/mpt"
 )
 
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
@@ -32,6 +33,9 @@ type baseStorage struct {
 	mu       sync.Mutex
 	accounts map[common.Address]*types.StateAccount
 	slots    map[slotID]common.Hash
+
+	mem *MemState
+	ver *mpt.Trie
 }
 
 // trieSet is one goroutine's tries: the account trie and the storage tries opened
@@ -46,6 +50,12 @@ func (e *Engine) baseStorage(root common.Hash, txs int) (*baseStorage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
 	}
+	var ver *mpt.Trie
+	if e.mem != nil {
+		if ver, err = e.mem.version(root); err != nil {
+			return nil, err
+		}
+	}
 	// Sized for about three accounts and three slots per transaction, so that the maps
 	// do not rehash while the block runs.
 	return &baseStorage{
@@ -54,6 +64,8 @@ func (e *Engine) baseStorage(root common.Hash, txs int) (*baseStorage, error) {
 		code:     r,
 		accounts: make(map[common.Address]*types.StateAccount, 3*txs),
 		slots:    make(map[slotID]common.Hash, 3*txs),
+		mem:      e.mem,
+		ver:      ver,
 	}, nil
 }
 
@@ -96,6 +108,16 @@ func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) 
 	if ok {
 		return a, nil
 	}
+	if s.ver != nil {
+		a, err := memAccount(s.ver, addr)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		s.accounts[addr] = a
+		s.mu.Unlock()
+		return a, nil
+	}
 	t, err := s.getTries()
 	if err != nil {
 		return nil, err
@@ -116,6 +138,9 @@ func (s *baseStorage) readSlot(addr common.Address, slot common.Hash) (common.Ha
 	a, err := s.account(addr)
 	if err != nil || a == nil || a.Root == types.EmptyRootHash {
 		return common.Hash{}, err
+	}
+	if s.ver != nil {
+		return memSlot(s.ver, s.mem, addr, a.Root, slot)
 	}
 	t, err := s.getTries()
 	if err != nil {

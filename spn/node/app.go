@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/big"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1054,6 +1055,9 @@ func (a *App) keepRecent(root common.Hash) (common.StorageSize, error) {
 		return 0, fmt.Errorf("commit: reference state %s: %w", root, err)
 	}
 	a.recent = append(a.recent, root)
+	if m, ok := a.db.(*evm.MemState); ok && len(a.recent) > RecentStates && !slices.Contains(a.recent[1:], a.recent[0]) {
+		m.Release(a.recent[0]) // an empty block repeats its parent's root
+	}
 	if len(a.recent) > RecentStates {
 		if err := tdb.Dereference(a.recent[0]); err != nil {
 			return 0, fmt.Errorf("commit: release state %s: %w", a.recent[0], err)
