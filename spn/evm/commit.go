@@ -192,8 +192,9 @@ const TrieCleanCache = 128 << 20
 // allocated as they fill, outside the Go heap.
 const DatabaseCache = 512
 
-// OpenDatabase opens (or creates) a persistent state database on pebble in dir.
-// Close the returned ethdb.Database when done.
+// OpenDatabase opens (or creates) a persistent state database on pebble in dir: a
+// MemState over go-ethereum's hash-scheme trie database. Close the returned
+// ethdb.Database when done.
 func OpenDatabase(dir string) (state.Database, ethdb.Database, error) {
 	kv, err := pebble.New(dir, DatabaseCache, 64, "farol/evm/", false)
 	if err != nil {
@@ -201,7 +202,12 @@ func OpenDatabase(dir string) (state.Database, ethdb.Database, error) {
 	}
 	disk := rawdb.NewDatabase(kv)
 	cfg := &triedb.Config{HashDB: &hashdb.Config{CleanCacheSize: TrieCleanCache}}
-	return state.NewDatabase(triedb.NewDatabase(disk, cfg), nil), disk, nil
+	m, err := NewMemState(state.NewDatabase(triedb.NewDatabase(disk, cfg), nil))
+	if err != nil {
+		disk.Close()
+		return nil, nil, err
+	}
+	return m, disk, nil
 }
 
 // headKey stores the root of the last committed block in the key-value store.
@@ -211,7 +217,7 @@ var headKey = []byte("farol-evm-head")
 // one write: a crash before the head write leaves the previous head (and unreferenced
 // nodes), so a block's state commits atomically.
 func Persist(db state.Database, root common.Hash) error {
-	if m, ok := db.(*MemState); ok {
+	if m, ok := db.(*MemState); ok { // a version's nodes; the trie database's below
 		if err := persistMem(m, root); err != nil {
 			return err
 		}

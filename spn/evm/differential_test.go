@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/trie"
 
@@ -64,9 +65,11 @@ func compareReceipts(got, want []*types.Receipt) error {
 	return nil
 }
 
-// runSeed builds a world and blocks from seed and checks spn/evm (direct sequential
-// path, spn/exec sequential path, Block-STM at 2, 4 and 8 workers) against stock
-// go-ethereum.
+// runSeed builds a world and blocks from seed and checks spn/evm against stock
+// go-ethereum: over go-ethereum's trie database (direct sequential path, spn/exec
+// sequential path, Block-STM at 2, 4 and 8 workers) and over a MemState (spn/exec
+// sequential path, Block-STM at 2 and 8 workers; each block builds on the version
+// the MemState kept in memory).
 func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 	rng := rand.New(rand.NewSource(seed))
 	config := evm.DefaultConfig(big.NewInt(7))
@@ -83,6 +86,10 @@ func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 	if err != nil || engRoot != gethRoot {
 		t.Fatalf("genesis: %v %x %x", err, engRoot, gethRoot)
 	}
+	mem, err := evm.NewMemState(engDB)
+	if err != nil {
+		t.Fatal(err)
+	}
 	senders := 2 + rng.Intn(len(w.Addrs))
 	for b := 1; b <= blocks; b++ {
 		h := w.Header(uint64(b), 1_000_000_000)
@@ -96,13 +103,18 @@ func runSeed(t *testing.T, seed int64, blocks, txsPerBlock int) {
 		wantReceiptHash := types.DeriveSha(types.Receipts(want), trie.NewStackTrie(nil))
 		wantBloom := types.MergeBloom(want)
 		// workers 0 stands for 1 worker through spn/exec's sequential path (NoDirect);
-		// 1 is the direct sequential path; 2, 4, 8 force Block-STM.
-		for _, workers := range []int{0, 1, 2, 4, 8} {
+		// 1 is the direct sequential path (over a MemState: spn/exec's); 2, 4, 8 force
+		// Block-STM. Negative: the same over the MemState.
+		for _, workers := range []int{0, 1, 2, 4, 8, -1, -2, -8} {
+			db := state.Database(engDB)
+			if workers < 0 {
+				db, workers = mem, -workers
+			}
 			opts := evm.Options{Workers: workers, Exec: exec.Config{ForceParallel: workers > 1}}
 			if workers == 0 {
 				opts = evm.Options{Workers: 1, NoDirect: true}
 			}
-			eng, err := evm.New(config, engDB, opts)
+			eng, err := evm.New(config, db, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +154,7 @@ func TestDifferentialRandomBlocks(t *testing.T) {
 	for s := range seeds {
 		runSeed(t, int64(s), 2, 40)
 	}
-	t.Logf("differential: %d seeds x 2 blocks x 5 engine configurations equal to go-ethereum in %v", seeds, time.Since(start))
+	t.Logf("differential: %d seeds x 2 blocks x 8 engine configurations equal to go-ethereum in %v", seeds, time.Since(start))
 }
 
 // TestRandomBlocksExerciseFeatures guards the generator: most transactions succeed,

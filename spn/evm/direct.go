@@ -29,7 +29,7 @@ var errDirectPanic = errors.New("evm: panic on the direct sequential path")
 // StateDB and versioned-view bookkeeping the parallel path needs.
 func (e *Engine) useDirect(n, workers int) bool {
 	cfg := e.opts.Exec
-	if e.opts.NoDirect || cfg.ForceParallel {
+	if e.opts.NoDirect || cfg.ForceParallel || e.mem != nil { // a MemState commits only through commitMem
 		return false
 	}
 	minPar := cfg.MinParallel

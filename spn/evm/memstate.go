@@ -1,11 +1,9 @@
 package evm
 
-// PROTOTYPE (branch exp/mpt-state): recent states kept as spn/mpt versions in
-// memory instead of go-ethereum's hashdb dirty cache, to measure the gain end to end.
-
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/lru"
@@ -19,62 +17,128 @@ import (
 	"github.com/farolnet/farol/spn/mpt"
 )
 
-// MemState is a state database whose recent states are spn/mpt versions in memory;
-// Persist writes a version's new nodes to go-ethereum's hash-scheme layout.
+// MemState is the engine's state database for a node (ADR 014): the states of recent
+// blocks are spn/mpt versions in memory, whose decoded trie nodes are shared from one
+// block to the next, and Persist writes a version's new nodes to disk in
+// go-ethereum's hash-scheme layout. Flushed states are read back from there, by
+// spn/mpt or by go-ethereum's tries alike.
+//
+// It is a state.Database: Reader serves the recent versions (so go-ethereum's StateDB
+// reads them, as the RPC and CheckTx do), and the embedded go-ethereum database,
+// over the same trie database and disk, serves the rest: flushed states, contract
+// code and StateDB commits (a genesis). A StateDB over a MemState can read any state
+// but can commit only on top of states in the trie database (flushed, or committed
+// through it), not on top of a version.
+//
+// A version stays until Release: Keep and Release count references, and a version
+// nobody kept stays too (tests, benchmarks). Releasing an unflushed version that a
+// later one does not build on loses that state (a node replays it after a restart).
 type MemState struct {
 	state.Database
+
 	mu       sync.Mutex
-	versions map[common.Hash]*mpt.Trie
-	nr       database.NodeReader
-	codes    *lru.SizeConstrainedCache[common.Hash, []byte]
+	versions map[common.Hash]*memVersion
+	nr       database.NodeReader // the trie database's node reader (any hash)
+
+	codes *lru.SizeConstrainedCache[common.Hash, []byte]
+	dirty atomic.Int64
 }
 
-// NewMemState wraps db (hash scheme).
-func NewMemState(db state.Database) *MemState {
-	return &MemState{Database: db, versions: map[common.Hash]*mpt.Trie{}, codes: lru.NewSizeConstrainedCache[common.Hash, []byte](64 << 20)}
+type memVersion struct {
+	t    *mpt.Trie
+	refs int
 }
 
-// Node implements mpt.NodeReader over the trie database (dirty cache, clean cache, disk).
+// MemStateCodeCache is the size in bytes of MemState's contract code cache.
+const MemStateCodeCache = 64 << 20
+
+// NewMemState returns a MemState over db, a go-ethereum state database with a
+// hash-scheme trie database (OpenDatabase, NewMemoryDatabase).
+func NewMemState(db state.Database) (*MemState, error) {
+	if s := db.TrieDB().Scheme(); s != rawdb.HashScheme {
+		return nil, fmt.Errorf("%w: MemState needs a hash-scheme trie database, not %s", ErrState, s)
+	}
+	return &MemState{Database: db, versions: map[common.Hash]*memVersion{},
+		codes: lru.NewSizeConstrainedCache[common.Hash, []byte](MemStateCodeCache)}, nil
+}
+
+// Node implements mpt.NodeReader: a node from the trie database (its dirty cache,
+// clean cache or disk).
 func (m *MemState) Node(path []byte, hash common.Hash) ([]byte, error) {
 	m.mu.Lock()
 	nr := m.nr
 	m.mu.Unlock()
 	if nr == nil {
-		return nil, fmt.Errorf("no node reader yet")
+		return nil, nil
 	}
 	return nr.Node(common.Hash{}, path, hash)
 }
 
+// version returns the version with root: a kept one, else the state as the trie
+// database has it (not kept: the caller's reads decode into it alone).
 func (m *MemState) version(root common.Hash) (*mpt.Trie, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if v := m.versions[root]; v != nil {
-		return v, nil
+		return v.t, nil
 	}
-	if m.nr == nil && root != types.EmptyRootHash {
-		nr, err := m.Database.TrieDB().NodeReader(root)
-		if err != nil {
-			return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
-		}
+	if root == types.EmptyRootHash || root == (common.Hash{}) {
+		return mpt.New(types.EmptyRootHash, m), nil
+	}
+	// go-ethereum's reader of the hash scheme answers any node hash, whatever the
+	// root it was asked for; asking for this root checks that the state exists.
+	nr, err := m.Database.TrieDB().NodeReader(root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: state %x is neither in memory nor in the trie database: %w", ErrState, root, err)
+	}
+	if m.nr == nil {
 		m.nr = nr
 	}
-	v := mpt.New(root, m)
-	m.versions[root] = v
-	return v, nil
+	return mpt.New(root, m), nil
 }
 
-func (m *MemState) add(v *mpt.Trie) {
+// add records a committed version (not kept).
+func (m *MemState) add(t *mpt.Trie, st mpt.Stats) {
+	m.dirty.Add(int64(st.Bytes))
 	m.mu.Lock()
-	m.versions[v.Hash()] = v
+	defer m.mu.Unlock()
+	if v := m.versions[t.Hash()]; v != nil {
+		return // the same state again (e.g. an empty block): keep the first one's nodes
+	}
+	m.versions[t.Hash()] = &memVersion{t: t}
+}
+
+// Keep adds a reference to the version with root (one Release each).
+func (m *MemState) Keep(root common.Hash) {
+	m.mu.Lock()
+	if v := m.versions[root]; v != nil {
+		v.refs++
+	}
 	m.mu.Unlock()
 }
 
-// Release drops a version (keepRecent).
+// Release drops a reference to the version with root; the last one frees it.
 func (m *MemState) Release(root common.Hash) {
 	m.mu.Lock()
-	delete(m.versions, root)
+	if v := m.versions[root]; v != nil {
+		if v.refs--; v.refs <= 0 {
+			delete(m.versions, root)
+		}
+	}
 	m.mu.Unlock()
 }
+
+// Versions is the number of versions held.
+func (m *MemState) Versions() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.versions)
+}
+
+// Dirty is the size in bytes of the node encodings committed since the last
+// Persist: an upper bound on what the next one writes (nodes a later block replaced
+// are never written).
+func (m *MemState) Dirty() int64 { return m.dirty.Load() }
 
 // Reader implements state.Database.
 func (m *MemState) Reader(root common.Hash) (state.Reader, error) {
@@ -85,6 +149,7 @@ func (m *MemState) Reader(root common.Hash) (state.Reader, error) {
 	return &memReader{m: m, v: v}, nil
 }
 
+// code returns contract code by hash (go-ethereum stores it beside the trie nodes).
 func (m *MemState) code(h common.Hash) ([]byte, error) {
 	if h == types.EmptyCodeHash || h == (common.Hash{}) {
 		return nil, nil
@@ -100,6 +165,41 @@ func (m *MemState) code(h common.Hash) ([]byte, error) {
 	return c, nil
 }
 
+// Proof returns the EIP-1186 proofs of an account and of storage slots at root (the
+// node encodings, root first), as go-ethereum's Trie.Prove gives them.
+func (m *MemState) Proof(root common.Hash, addr common.Address, slots []common.Hash) (account [][]byte, storage [][][]byte, err error) {
+	v, err := m.version(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	collect := func(dst *[][]byte) func([]byte) error {
+		return func(enc []byte) error { *dst = append(*dst, enc); return nil }
+	}
+	akey := crypto.Keccak256(addr[:])
+	if err := v.Prove(akey, collect(&account)); err != nil {
+		return nil, nil, err
+	}
+	a, err := memAccount(v, addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	storage = make([][][]byte, len(slots))
+	if a == nil || a.Root == types.EmptyRootHash {
+		return account, storage, nil
+	}
+	st, err := v.Linked(akey, a.Root, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, s := range slots {
+		if err := st.Prove(crypto.Keccak256(s[:]), collect(&storage[i])); err != nil {
+			return nil, nil, err
+		}
+	}
+	return account, storage, nil
+}
+
+// memReader is a state.Reader over one version.
 type memReader struct {
 	m *MemState
 	v *mpt.Trie
@@ -109,6 +209,22 @@ func (r *memReader) Account(addr common.Address) (*types.StateAccount, error) {
 	return memAccount(r.v, addr)
 }
 
+func (r *memReader) Storage(addr common.Address, slot common.Hash) (common.Hash, error) {
+	a, err := memAccount(r.v, addr)
+	if err != nil || a == nil {
+		return common.Hash{}, err
+	}
+	return memSlot(r.v, r.m, addr, a.Root, slot)
+}
+
+func (r *memReader) Code(_ common.Address, h common.Hash) ([]byte, error) { return r.m.code(h) }
+
+func (r *memReader) CodeSize(_ common.Address, h common.Hash) (int, error) {
+	c, err := r.m.code(h)
+	return len(c), err
+}
+
+// memAccount reads an account from a version's account trie (nil if absent).
 func memAccount(v *mpt.Trie, addr common.Address) (*types.StateAccount, error) {
 	enc, err := v.Get(crypto.Keccak256(addr[:]))
 	if err != nil || enc == nil {
@@ -121,14 +237,7 @@ func memAccount(v *mpt.Trie, addr common.Address) (*types.StateAccount, error) {
 	return a, nil
 }
 
-func (r *memReader) Storage(addr common.Address, slot common.Hash) (common.Hash, error) {
-	a, err := memAccount(r.v, addr)
-	if err != nil || a == nil {
-		return common.Hash{}, err
-	}
-	return memSlot(r.v, r.m, addr, a.Root, slot)
-}
-
+// memSlot reads a slot from the storage trie (root) linked to addr's leaf.
 func memSlot(v *mpt.Trie, nr mpt.NodeReader, addr common.Address, root common.Hash, slot common.Hash) (common.Hash, error) {
 	if root == types.EmptyRootHash {
 		return common.Hash{}, nil
@@ -143,78 +252,85 @@ func memSlot(v *mpt.Trie, nr mpt.NodeReader, addr common.Address, root common.Ha
 	}
 	_, content, _, err := rlp.Split(enc)
 	if err != nil {
-		return common.Hash{}, err
+		return common.Hash{}, fmt.Errorf("%w: slot %x of %x: %w", ErrState, slot, addr, err)
 	}
 	return common.BytesToHash(content), nil
 }
 
-func (r *memReader) Code(_ common.Address, h common.Hash) ([]byte, error) { return r.m.code(h) }
-func (r *memReader) CodeSize(_ common.Address, h common.Hash) (int, error) {
-	c, err := r.m.code(h)
-	return len(c), err
-}
-
-// persistMem writes the new nodes of root's version (if it is one) and then the
-// states that went through the trie database.
+// persistMem writes the nodes of root's version that no flush has written, in
+// batches (a crash between them leaves only unreferenced nodes), then marks them
+// written. A root that is not a version has nothing here (go-ethereum's trie database
+// writes it).
 func persistMem(m *MemState, root common.Hash) error {
 	m.mu.Lock()
 	v := m.versions[root]
 	m.mu.Unlock()
-	if v != nil {
-		disk := m.Database.TrieDB().Disk()
-		batch := disk.NewBatch()
-		if err := v.Unflushed(func(h common.Hash, blob []byte) error {
-			rawdb.WriteLegacyTrieNode(batch, h, blob)
-			if batch.ValueSize() > 4<<20 {
-				if err := batch.Write(); err != nil {
-					return err
-				}
-				batch.Reset()
-			}
+	if v == nil {
+		return nil
+	}
+	batch := m.Database.TrieDB().Disk().NewBatch()
+	err := v.t.Unflushed(func(h common.Hash, blob []byte) error {
+		rawdb.WriteLegacyTrieNode(batch, h, blob)
+		if batch.ValueSize() < persistBatch {
 			return nil
-		}); err != nil {
-			return fmt.Errorf("%w: flush: %w", ErrState, err)
 		}
 		if err := batch.Write(); err != nil {
-			return fmt.Errorf("%w: flush: %w", ErrState, err)
+			return err
 		}
-		v.MarkFlushed()
+		batch.Reset()
+		return nil
+	})
+	if err == nil {
+		err = batch.Write()
 	}
+	if err != nil {
+		return fmt.Errorf("%w: writing the trie nodes of %x: %w", ErrState, root, err)
+	}
+	v.t.MarkFlushed()
+	m.dirty.Store(0)
 	return nil
 }
 
-// commitMem is commitTries over spn/mpt versions.
+// persistBatch is the size at which persistMem writes a batch.
+const persistBatch = 4 << 20
+
+// commitMem is commitTries over MemState versions: the storage tries of the accounts
+// with slot writes are edited and hashed concurrently (at most the engine's worker
+// count at a time), then the account trie, each account leaf linked to its storage
+// trie. Deleting an account drops its leaf and with it the link, which is storage
+// wiping under the hash scheme.
 func (e *Engine) commitMem(parent common.Hash, base *baseStorage, bw *blockWrites) (common.Hash, []AccountState, error) {
 	m := e.mem
-	pv, err := m.version(parent)
-	if err != nil {
-		return common.Hash{}, nil, err
-	}
+	pv := base.ver
 	finals := make([]finalAccount, len(bw.addrs))
 	subs := make([]*mpt.Trie, len(bw.addrs))
+	workers := e.opts.Workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2)
+	var stats [2]atomic.Int64 // nodes, bytes
 	for i, addr := range bw.addrs {
 		f := &finals[i]
 		f.addr = addr
 		p, err := base.account(addr)
 		if err != nil {
+			wg.Wait()
 			return common.Hash{}, nil, fmt.Errorf("%w: account %x: %w", ErrState, addr, err)
 		}
 		f.parent = p
 		if err := finalState(f, bw.accounts[addr]); err != nil {
+			wg.Wait()
 			return common.Hash{}, nil, err
 		}
-		if !f.exists {
+		if !f.exists || f.account.Root == types.EmptyRootHash && len(f.slots) == 0 {
 			continue
 		}
-		root := types.EmptyRootHash
-		if p != nil {
-			root = p.Root
-		}
-		st, err := pv.Linked(crypto.Keccak256(addr[:]), root, m)
+		st, err := pv.Linked(crypto.Keccak256(addr[:]), f.account.Root, m)
 		if err != nil {
-			return common.Hash{}, nil, err
+			wg.Wait()
+			return common.Hash{}, nil, fmt.Errorf("%w: storage of %x: %w", ErrState, addr, err)
 		}
 		subs[i] = st
 		if len(f.slots) == 0 {
@@ -233,17 +349,23 @@ func (e *Engine) commitMem(parent common.Hash, base *baseStorage, bw *blockWrite
 				}
 				key := crypto.Keccak256([]byte(s.Key))
 				if v == (common.Hash{}) {
-					f.err = ed.Delete(key)
+					err = ed.Delete(key)
 				} else {
-					enc, _ := rlp.EncodeToBytes(common.TrimLeftZeroes(v[:]))
-					f.err = ed.Update(key, enc, nil)
+					var enc []byte
+					if enc, err = rlp.EncodeToBytes(common.TrimLeftZeroes(v[:])); err == nil {
+						err = ed.Update(key, enc, nil)
+					}
 				}
-				if f.err != nil {
+				if err != nil {
+					f.err = err
 					return
 				}
 			}
-			subs[i], _ = ed.Commit()
-			f.account.Root = subs[i].Hash()
+			nt, s := ed.Commit()
+			subs[i] = nt
+			f.account.Root = nt.Hash()
+			stats[0].Add(int64(s.Nodes))
+			stats[1].Add(int64(s.Bytes))
 		}()
 	}
 	wg.Wait()
@@ -257,7 +379,7 @@ func (e *Engine) commitMem(parent common.Hash, base *baseStorage, bw *blockWrite
 		if !f.exists {
 			if f.parent != nil {
 				if err := ed.Delete(key); err != nil {
-					return common.Hash{}, nil, err
+					return common.Hash{}, nil, fmt.Errorf("%w: account %x: %w", ErrState, f.addr, err)
 				}
 			}
 			continue
@@ -271,12 +393,14 @@ func (e *Engine) commitMem(parent common.Hash, base *baseStorage, bw *blockWrite
 			sub = nil
 		}
 		if err := ed.Update(key, enc, sub); err != nil {
-			return common.Hash{}, nil, err
+			return common.Hash{}, nil, fmt.Errorf("%w: account %x: %w", ErrState, f.addr, err)
 		}
 	}
-	nv, _ := ed.Commit()
+	nv, st := ed.Commit()
+	st.Nodes += int(stats[0].Load())
+	st.Bytes += int(stats[1].Load())
 	if len(bw.codes) > 0 {
-		batch := e.db.TrieDB().Disk().NewBatch()
+		batch := m.Database.TrieDB().Disk().NewBatch()
 		for h, code := range bw.codes {
 			rawdb.WriteCode(batch, h, code)
 		}
@@ -284,7 +408,7 @@ func (e *Engine) commitMem(parent common.Hash, base *baseStorage, bw *blockWrite
 			return common.Hash{}, nil, fmt.Errorf("%w: code: %w", ErrState, err)
 		}
 	}
-	m.add(nv)
+	m.add(nv, st)
 	accounts := make([]AccountState, len(finals))
 	for i := range finals {
 		f := &finals[i]

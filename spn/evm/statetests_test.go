@@ -84,8 +84,10 @@ type stateTestOutcome struct {
 }
 
 // runStateTest runs every Cancun post-state of one test as a one-transaction block
-// through the parallel path.
-func runStateTest(name string, st *stTest) []stateTestOutcome {
+// through the parallel path, over a MemState (the node's state database: the block's
+// state is an spn/mpt version, then written to disk by Persist) or, with trieDB, over
+// go-ethereum's trie database.
+func runStateTest(name string, st *stTest, trieDB bool) []stateTestOutcome {
 	posts := st.Post[stateTestFork]
 	if len(posts) == 0 {
 		return nil
@@ -131,7 +133,15 @@ func runStateTest(name string, st *stTest) []stateTestOutcome {
 	if st.Env.ExcessBlobGas != nil {
 		header.ExcessBlobGas = (*uint64)(st.Env.ExcessBlobGas)
 	}
-	eng, _ := New(config, db, Options{Workers: 2, Exec: exec.Config{ForceParallel: true}})
+	engDB := state.Database(db)
+	if !trieDB {
+		mem, err := NewMemState(db)
+		if err != nil {
+			return []stateTestOutcome{{name, "fail: " + err.Error()}}
+		}
+		engDB = mem
+	}
+	eng, _ := New(config, engDB, Options{Workers: 2, Exec: exec.Config{ForceParallel: true}})
 	for i, post := range posts {
 		id := fmt.Sprintf("%s/%s/%d", name, stateTestFork, i)
 		var tx types.Transaction
@@ -169,7 +179,15 @@ func runStateTest(name string, st *stTest) []stateTestOutcome {
 			}
 			continue
 		}
-		// As go-ethereum's state test runner: touch the coinbase with a zero reward.
+		// As go-ethereum's state test runner: touch the coinbase with a zero reward, in
+		// a StateDB over go-ethereum's trie database (a MemState's version is written
+		// to disk first).
+		if !trieDB {
+			if err := Persist(engDB, res.Root); err != nil {
+				out = append(out, stateTestOutcome{id, "fail: persist: " + err.Error()})
+				continue
+			}
+		}
 		sdb, err := state.New(res.Root, db)
 		if err != nil {
 			out = append(out, stateTestOutcome{id, "fail: " + err.Error()})
@@ -195,7 +213,16 @@ func runStateTest(name string, st *stTest) []stateTestOutcome {
 	return out
 }
 
+// TestGeneralStateTests prints the summary line of the node's configuration (over a
+// MemState), and a second one, "GeneralStateTests (trie database)", over go-ethereum's
+// trie database.
 func TestGeneralStateTests(t *testing.T) {
+	for _, trieDB := range []bool{false, true} {
+		generalStateTests(t, trieDB)
+	}
+}
+
+func generalStateTests(t *testing.T, trieDB bool) {
 	dir := stateTestsDir(t)
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("state tests not found at %s (set FAROL_STATETESTS_DIR)", dir)
@@ -231,7 +258,7 @@ func TestGeneralStateTests(t *testing.T) {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			for _, o := range runStateTest(rel+":"+n, tests[n]) {
+			for _, o := range runStateTest(rel+":"+n, tests[n], trieDB) {
 				switch {
 				case o.result == "pass":
 					passed++
@@ -245,7 +272,11 @@ func TestGeneralStateTests(t *testing.T) {
 			}
 		}
 	}
-	line := fmt.Sprintf("GeneralStateTests: passed=%d failed=%d skipped=%d", passed, failed, skipped)
+	label := "GeneralStateTests"
+	if trieDB {
+		label += " (trie database)"
+	}
+	line := fmt.Sprintf("%s: passed=%d failed=%d skipped=%d", label, passed, failed, skipped)
 	for r, n := range reasons {
 		line += fmt.Sprintf(" [skip %d: %s]", n, r)
 	}

@@ -50,7 +50,7 @@ func (e *Engine) baseStorage(root common.Hash, txs int) (*baseStorage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
 	}
-	var ver *mpt.Trie
+	var ver *mpt.Trie // the parent version, when the engine is over a MemState
 	if e.mem != nil {
 		if ver, err = e.mem.version(root); err != nil {
 			return nil, err

@@ -557,3 +557,41 @@ func markFlushed(n *node) {
 	n.blob = nil
 	n.flushed = true
 }
+
+// Prove calls fn with the encodings of the nodes on the path to key, root first, as
+// go-ethereum's Trie.Prove collects them (EIP-1186): the root and every node its
+// parent references by hash; embedded nodes are inside their parents. The key need
+// not be in the trie (a proof of absence).
+func (t *Trie) Prove(key []byte, fn func(enc []byte) error) error {
+	var kb keyBuf
+	nib := kb.nibbles(key)
+	slot, pos := t.slot, 0
+	for first := true; ; first = false {
+		n, err := t.resolve(slot, nib[:pos])
+		if err != nil || n == nil {
+			return err
+		}
+		if first || n.large() {
+			enc, _ := n.encode(nil) // not n.blob: a flush may be releasing it
+			if err := fn(enc); err != nil {
+				return err
+			}
+		}
+		switch n.kind {
+		case kindLeaf:
+			return nil
+		case kindExt:
+			if !bytes.HasPrefix(nib[pos:], n.key) {
+				return nil
+			}
+			pos += len(n.key)
+			slot = &n.child
+		case kindBranch:
+			if pos >= len(nib) {
+				return fmt.Errorf("mpt: key of %d bytes ends at a branch: keys must have one length", len(key))
+			}
+			slot = &n.children[nib[pos]]
+			pos++
+		}
+	}
+}

@@ -427,3 +427,59 @@ func TestLinkReplaced(t *testing.T) {
 		t.Fatalf("v2 flushes %d nodes (%v), want its one leaf-root without the dropped link", n, err)
 	}
 }
+
+type proofList [][]byte
+
+func (p *proofList) Put(_, v []byte) error { *p = append(*p, bytes.Clone(v)); return nil }
+func (p *proofList) Delete([]byte) error   { return nil }
+
+// TestProve compares proofs (present and absent keys, from memory and from the store)
+// with go-ethereum's Trie.Prove.
+func TestProve(t *testing.T) {
+	for _, keyLen := range []int{2, 32} {
+		rng := rand.New(rand.NewPCG(11, uint64(keyLen)))
+		kg := &keyGen{rng: rng, keyLen: keyLen}
+		ref := newGethRef(t)
+		ed := New(EmptyRoot, nil).Edit()
+		var keys [][]byte
+		for i := 0; i < 400; i++ {
+			k, v := kg.key(), kg.value()
+			if len(v) == 0 {
+				v = []byte{7}
+			}
+			keys = append(keys, k)
+			if err := ref.t.Update(k, v); err != nil {
+				t.Fatal(err)
+			}
+			if err := ed.Update(k, v, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mem, _ := ed.Commit()
+		root, _ := ref.commit(t)
+		stored := New(root, ref.reader(t))
+		for i := 0; i < 100; i++ {
+			keys = append(keys, kg.key()) // mostly absent
+		}
+		for _, k := range keys {
+			var want proofList
+			if err := ref.t.Prove(k, &want); err != nil {
+				t.Fatal(err)
+			}
+			for name, tr := range map[string]*Trie{"memory": mem, "stored": stored} {
+				var got [][]byte
+				if err := tr.Prove(k, func(enc []byte) error { got = append(got, enc); return nil }); err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("%s key %x: %d proof nodes, go-ethereum %d", name, k, len(got), len(want))
+				}
+				for j := range got {
+					if !bytes.Equal(got[j], want[j]) {
+						t.Fatalf("%s key %x: proof node %d: %x, go-ethereum %x", name, k, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/big"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -972,8 +971,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	start := time.Now()
 	height := p.block.Header.Number.Uint64()
-	tdb := a.db.TrieDB()
-	_, dirty, _ := tdb.Size()
+	dirty := a.stateDirty()
 	flush := height >= a.stateHead.Height+a.policy.FlushBlocks || int64(dirty-a.dirtyAtFlush) >= a.policy.DirtyLimit
 	var flushTime time.Duration
 	if flush {
@@ -1055,8 +1053,12 @@ func (a *App) keepRecent(root common.Hash) (common.StorageSize, error) {
 		return 0, fmt.Errorf("commit: reference state %s: %w", root, err)
 	}
 	a.recent = append(a.recent, root)
-	if m, ok := a.db.(*evm.MemState); ok && len(a.recent) > RecentStates && !slices.Contains(a.recent[1:], a.recent[0]) {
-		m.Release(a.recent[0]) // an empty block repeats its parent's root
+	mem, _ := a.db.(*evm.MemState)
+	if mem != nil {
+		mem.Keep(root)
+		if len(a.recent) > RecentStates {
+			mem.Release(a.recent[0])
+		}
 	}
 	if len(a.recent) > RecentStates {
 		if err := tdb.Dereference(a.recent[0]); err != nil {
@@ -1064,8 +1066,17 @@ func (a *App) keepRecent(root common.Hash) (common.StorageSize, error) {
 		}
 		a.recent = append(a.recent[:0], a.recent[1:]...)
 	}
-	_, dirty, _ := tdb.Size()
-	return dirty, nil
+	return a.stateDirty(), nil
+}
+
+// stateDirty is the size of the state not yet written to disk: the node encodings
+// committed since the last flush (evm.MemState), or the trie database's dirty cache.
+func (a *App) stateDirty() common.StorageSize {
+	if mem, ok := a.db.(*evm.MemState); ok {
+		return common.StorageSize(mem.Dirty())
+	}
+	_, dirty, _ := a.db.TrieDB().Size()
+	return dirty
 }
 
 // stateOf opens the state after block h for reading. A state that is neither on disk

@@ -289,7 +289,7 @@ func openEVM(n *Node, gen *Genesis, dataDir string, c Config) (*backend, error) 
 	if err != nil {
 		return nil, err
 	}
-	app, err := NewApp(gen, evm.NewMemState(db), disk, evm.Options{Workers: c.Workers, NoDirect: true})
+	app, err := NewApp(gen, db, disk, evm.Options{Workers: c.Workers})
 	if err != nil {
 		disk.Close()
 		return nil, err

@@ -10,6 +10,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/ethereum/go-ethereum/trie"
+
+	"github.com/farolnet/farol/spn/evm"
 )
 
 // MaxProofKeys is the most storage keys one eth_getProof proves.
@@ -44,6 +46,24 @@ func (p *proofNodes) Put(_, value []byte) error {
 }
 
 func (p *proofNodes) Delete([]byte) error { return nil }
+
+// hexNodes is a proof's node encodings in hex, root first.
+func hexNodes(nodes [][]byte) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = hexutil.Encode(n)
+	}
+	return out
+}
+
+// proofKey is a storage key as eth_getProof returns it: a 32-byte word if given as
+// one, else a quantity (go-ethereum's convention).
+func proofKey(slot common.Hash, full bool) string {
+	if full {
+		return hexutil.Encode(slot[:])
+	}
+	return hexutil.EncodeBig(slot.Big())
+}
 
 // parseSlot decodes a storage key of up to 32 bytes (hex, 0x optional, odd length
 // allowed) and reports whether it was given as a full 32-byte word.
@@ -85,7 +105,6 @@ func (e *EthAPI) GetProof(addr common.Address, keys []string, bnh rpc.BlockNumbe
 	if err != nil {
 		return nil, err
 	}
-	tdb := s.Database().TrieDB()
 	storageRoot := s.GetStorageRoot(addr)
 	res := &AccountProof{
 		Address: addr, Balance: (*hexutil.Big)(s.GetBalance(addr).ToBig()), CodeHash: s.GetCodeHash(addr),
@@ -95,6 +114,18 @@ func (e *EthAPI) GetProof(addr common.Address, keys []string, bnh rpc.BlockNumbe
 	if storageRoot == (common.Hash{}) {
 		res.StorageHash = types.EmptyRootHash
 	}
+	if mem, ok := e.app.db.(*evm.MemState); ok {
+		acctProof, slotProofs, err := mem.Proof(h.Root, addr, slots)
+		if err != nil {
+			return nil, err
+		}
+		res.AccountProof = hexNodes(acctProof)
+		for i, slot := range slots {
+			res.StorageProof[i] = StorageProof{Key: proofKey(slot, full[i]), Value: (*hexutil.Big)(s.GetState(addr, slot).Big()), Proof: hexNodes(slotProofs[i])}
+		}
+		return res, s.Error()
+	}
+	tdb := s.Database().TrieDB()
 	var storage *trie.StateTrie
 	if len(keys) > 0 && storageRoot != types.EmptyRootHash && storageRoot != (common.Hash{}) {
 		id := trie.StorageTrieID(h.Root, crypto.Keccak256Hash(addr[:]), storageRoot)
@@ -103,11 +134,7 @@ func (e *EthAPI) GetProof(addr common.Address, keys []string, bnh rpc.BlockNumbe
 		}
 	}
 	for i, slot := range slots {
-		key := hexutil.EncodeBig(slot.Big())
-		if full[i] {
-			key = hexutil.Encode(slot[:])
-		}
-		sp := StorageProof{Key: key, Value: (*hexutil.Big)(s.GetState(addr, slot).Big()), Proof: []string{}}
+		sp := StorageProof{Key: proofKey(slot, full[i]), Value: (*hexutil.Big)(s.GetState(addr, slot).Big()), Proof: []string{}}
 		if storage != nil {
 			var nodes proofNodes
 			if err := storage.Prove(crypto.Keccak256(slot[:]), &nodes); err != nil {
