@@ -10,7 +10,7 @@ DEVNET_FLAGS ?=
 # KEEP=1 keeps the existing devnet data folder and continues its chain.
 KEEP ?=
 # Packages whose tests run under the race detector in `make test`.
-RACE_PKGS ?= ./spn/exec/...
+RACE_PKGS ?= ./spn/exec/... ./spn/mpt/...
 # Timeout for the unit + integration suite.
 TEST_TIMEOUT ?= 18m
 

@@ -131,6 +131,7 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 		seed      = fs.Int64("seed", 1, "workload seed")
 		scaling   = fs.Bool("scaling", false, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines")
 		cpuprof   = fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		stateDB   = fs.String("state", "mem", "spn/evm's state database: mem (evm.MemState, as spnd runs it) or trie (go-ethereum's trie database, as stock geth)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -146,6 +147,10 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *stateDB != "mem" && *stateDB != "trie" {
+		return fmt.Errorf("-state %q: mem or trie", *stateDB)
+	}
+	evmMemState = *stateDB == "mem"
 	report := evmReport{runInfo: newRunInfo("evm", args)}
 	if *scaling {
 		report.Scaling = measureScaling(*runs)
@@ -194,6 +199,10 @@ func timed(f func() error) (time.Duration, uint64, error) {
 	runtime.ReadMemStats(&m1)
 	return d, m1.Mallocs - m0.Mallocs, err
 }
+
+// evmMemState runs spn/evm over an evm.MemState (the default); false runs it over
+// go-ethereum's trie database, the one stock go-ethereum uses in the same run.
+var evmMemState = true
 
 func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*evmRow, error) {
 	config := evm.DefaultConfig(big.NewInt(7))
@@ -257,7 +266,13 @@ func measureEVM(name string, gas uint64, workers []int, runs int, seed int64) (*
 				gethAlloc += a
 				continue
 			}
-			eng, err := evm.New(config, db, evm.Options{Workers: workers[idx]})
+			engDB := db
+			if evmMemState {
+				if engDB, err = evm.NewMemState(db); err != nil {
+					return nil, err
+				}
+			}
+			eng, err := evm.New(config, engDB, evm.Options{Workers: workers[idx]})
 			if err != nil {
 				return nil, err
 			}
