@@ -87,9 +87,18 @@ func (m *MemState) version(root common.Hash) (*mpt.Trie, error) {
 	}
 	// go-ethereum's reader of the hash scheme answers any node hash, whatever the
 	// root it was asked for; asking for this root checks that the state exists.
-	nr, err := m.Database.TrieDB().NodeReader(root)
+	tdb := m.Database.TrieDB()
+	nr, err := tdb.NodeReader(root)
 	if err != nil {
 		return nil, fmt.Errorf("%w: state %x is neither in memory nor in the trie database: %w", ErrState, root, err)
+	}
+	// spn/mpt takes every node it reads for written (flushed), so a state still in
+	// the trie database's dirty cache (a genesis just committed through a StateDB) is
+	// written to disk first: versions built on it would otherwise never write it.
+	if !rawdb.HasLegacyTrieNode(tdb.Disk(), root) {
+		if err := tdb.Commit(root, false); err != nil {
+			return nil, fmt.Errorf("%w: writing state %x: %w", ErrState, root, err)
+		}
 	}
 	if m.nr == nil {
 		m.nr = nr

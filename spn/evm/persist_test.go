@@ -5,8 +5,11 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/state"
+	"github.com/ethereum/go-ethereum/core/tracing"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/holiman/uint256"
 
 	"github.com/farolnet/farol/spn/evm"
 	"github.com/farolnet/farol/spn/evm/evmtest"
@@ -76,5 +79,23 @@ func TestPersistentChain(t *testing.T) {
 	}
 	if got := sdb.GetBalance(w.Addrs[3]); got.ToBig().Cmp(new(big.Int).Add(evmtest.EthFunding, big.NewInt(21))) != 0 {
 		t.Fatalf("balance of receiver after reopen: %v", got)
+	}
+	// The MemState wrote go-ethereum's hash-scheme layout: go-ethereum's own tries read
+	// the flushed state, and hash it to the same root.
+	geth, err := state.New(head, state.NewDatabase(db.TrieDB(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range w.Addrs {
+		if geth.GetBalance(a).Cmp(sdb.GetBalance(a)) != 0 || geth.GetNonce(a) != sdb.GetNonce(a) {
+			t.Fatalf("account %x: go-ethereum reads %v/%d, MemState %v/%d", a, geth.GetBalance(a), geth.GetNonce(a), sdb.GetBalance(a), sdb.GetNonce(a))
+		}
+	}
+	if got := geth.GetState(evmtest.Token0Addr, common.Hash{}); got != sdb.GetState(evmtest.Token0Addr, common.Hash{}) {
+		t.Fatalf("token slot 0: go-ethereum reads %x", got)
+	}
+	geth.AddBalance(w.Addrs[0], uint256.NewInt(0), tracing.BalanceChangeUnspecified)
+	if got := geth.IntermediateRoot(true); got != head {
+		t.Fatalf("go-ethereum's root of the flushed state %x, want %x", got, head)
 	}
 }
