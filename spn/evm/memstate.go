@@ -40,8 +40,9 @@ type MemState struct {
 	versions map[common.Hash]*memVersion
 	nr       database.NodeReader // the trie database's node reader (any hash)
 
-	codes *lru.SizeConstrainedCache[common.Hash, []byte]
-	dirty atomic.Int64
+	codes     *lru.SizeConstrainedCache[common.Hash, []byte]
+	dirty     atomic.Int64
+	keepDepth int
 }
 
 type memVersion struct {
@@ -52,6 +53,18 @@ type memVersion struct {
 // MemStateCodeCache is the size in bytes of MemState's contract code cache.
 const MemStateCodeCache = 64 << 20
 
+// DefaultKeepDepth is how many levels of each trie (the account trie and every
+// storage trie) a MemState keeps decoded after a flush; 0 keeps every node. With a
+// depth, the flushed nodes below it are dropped back to hash-only stubs (spn/mpt's
+// Evict) and decoded again from disk when next read.
+//
+// It is 0 because dropping at depth 4 after every flush did not pay in session 7
+// (docs/bench/spn.md). At 500,000 transfers with a flush every 64 MiB, throughput
+// fell from 5,182 to 4,296 tx/s, as every later block decoded its paths from pebble
+// again. Peak RSS did not fall either: 7.16 GiB against 6.54. Memory therefore grows
+// with the touched state (ADR 014, "Left open").
+const DefaultKeepDepth = 0
+
 // NewMemState returns a MemState over db, a go-ethereum state database with a
 // hash-scheme trie database (OpenDatabase, NewMemoryDatabase).
 func NewMemState(db state.Database) (*MemState, error) {
@@ -59,8 +72,12 @@ func NewMemState(db state.Database) (*MemState, error) {
 		return nil, fmt.Errorf("%w: MemState needs a hash-scheme trie database, not %s", ErrState, s)
 	}
 	return &MemState{Database: db, versions: map[common.Hash]*memVersion{},
-		codes: lru.NewSizeConstrainedCache[common.Hash, []byte](MemStateCodeCache)}, nil
+		codes: lru.NewSizeConstrainedCache[common.Hash, []byte](MemStateCodeCache), keepDepth: DefaultKeepDepth}, nil
 }
+
+// SetKeepDepth sets how many levels of each trie stay decoded after a flush
+// (DefaultKeepDepth: 0, every node); 0 or less keeps every node. Set it before use.
+func (m *MemState) SetKeepDepth(levels int) { m.keepDepth = levels }
 
 // Node implements mpt.NodeReader: a node from the trie database (its dirty cache,
 // clean cache or disk).
@@ -268,7 +285,7 @@ func memSlot(v *mpt.Trie, nr mpt.NodeReader, addr common.Address, root common.Ha
 
 // persistMem writes the nodes of root's version that no flush has written, in
 // batches (a crash between them leaves only unreferenced nodes), then marks them
-// written. A root that is not a version has nothing here (go-ethereum's trie database
+// written and drops the flushed nodes below the kept depth from memory. A root that is not a version has nothing here (go-ethereum's trie database
 // writes it).
 func persistMem(m *MemState, root common.Hash) error {
 	m.mu.Lock()
@@ -297,6 +314,9 @@ func persistMem(m *MemState, root common.Hash) error {
 	}
 	v.t.MarkFlushed()
 	m.dirty.Store(0)
+	if m.keepDepth > 0 {
+		v.t.Evict(m.keepDepth)
+	}
 	return nil
 }
 

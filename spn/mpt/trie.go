@@ -595,3 +595,39 @@ func (t *Trie) Prove(key []byte, fn func(enc []byte) error) error {
 		}
 	}
 }
+
+// Evict drops from memory the flushed nodes of t that are depth or more nodes below
+// the root (in t and in the tries linked to its leaves, each counted from its own
+// root): their parents' slots get hash-only stubs again, which later reads decode from
+// the store. It returns how many subtrees it dropped. Nodes no flush has written are
+// never dropped, and a stub reads back the same node, so no version changes; other
+// versions that share the parents see the stubs too. Evict must not run concurrently
+// with Unflushed or MarkFlushed.
+func (t *Trie) Evict(depth int) int {
+	return evictSlot(t.slot, 0, depth)
+}
+
+func evictSlot(slot *atomic.Pointer[node], d, depth int) int {
+	n := slot.Load()
+	if n == nil || n.kind == kindStub {
+		return 0
+	}
+	if d >= depth && n.flushed && n.large() && d > 0 {
+		if slot.CompareAndSwap(n, stub(n.hash)) {
+			return 1
+		}
+		return 0
+	}
+	count := 0
+	switch n.kind {
+	case kindExt:
+		count += evictSlot(&n.child, d+1, depth)
+	case kindBranch:
+		for i := range n.children {
+			count += evictSlot(&n.children[i], d+1, depth)
+		}
+	case kindLeaf:
+		count += evictSlot(&n.child, 0, depth) // a linked trie: its own depth
+	}
+	return count
+}

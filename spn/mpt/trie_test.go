@@ -483,3 +483,87 @@ func TestProve(t *testing.T) {
 		}
 	}
 }
+
+// TestEvict: Evict drops flushed nodes below a depth (never unflushed ones), and the
+// trie reads the same values back from the store; linked tries too.
+func TestEvict(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	store := rawdb.NewMemoryDatabase()
+	rd := &countingStore{db: store}
+	kv := map[string][]byte{}
+	ed := New(EmptyRoot, rd).Edit()
+	sub := New(EmptyRoot, rd).Edit()
+	for i := 0; i < 2000; i++ {
+		k := make([]byte, 32)
+		for j := range k {
+			k[j] = byte(rng.IntN(256))
+		}
+		v := []byte{byte(i), byte(i >> 8), 9}
+		kv[string(k)] = v
+		if err := ed.Update(k, v, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Update(k, v, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := sub.Commit()
+	linkKey := common.Hash{0xee}.Bytes()
+	if err := ed.Update(linkKey, st.Hash().Bytes(), st); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := ed.Commit()
+	if n := tr.Evict(2); n != 0 {
+		t.Fatalf("evicted %d subtrees of an unflushed trie", n)
+	}
+	if err := tr.Unflushed(func(h common.Hash, blob []byte) error {
+		rawdb.WriteLegacyTrieNode(store, h, blob)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tr.MarkFlushed()
+	n := tr.Evict(2)
+	if n < 16 {
+		t.Fatalf("evicted %d subtrees, want the flushed nodes below depth 2 of both tries", n)
+	}
+	if again := tr.Evict(2); again != 0 {
+		t.Fatalf("a second Evict dropped %d more", again)
+	}
+	before := rd.reads
+	linked, err := tr.Linked(linkKey, st.Hash(), rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range kv {
+		for _, x := range []*Trie{tr, linked} {
+			got, err := x.Get([]byte(k))
+			if err != nil || !bytes.Equal(got, v) {
+				t.Fatalf("key %x after Evict: %x %v, want %x", k, got, err, v)
+			}
+		}
+	}
+	if rd.reads == before {
+		t.Fatal("reads after Evict did not go to the store")
+	}
+	if again, _ := tr.Edit().Commit(); again.Hash() != tr.Hash() {
+		t.Fatal("root changed")
+	}
+}
+
+type countingStore struct {
+	db    interface{ Get([]byte) ([]byte, error) }
+	mu    sync.Mutex
+	reads int
+}
+
+func (c *countingStore) Node(_ []byte, h common.Hash) ([]byte, error) {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	b, err := c.db.Get(h[:])
+	if err != nil {
+		return nil, nil
+	}
+	return b, nil
+}
