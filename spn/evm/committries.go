@@ -151,20 +151,34 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 			return common.Hash{}, nil, false, fmt.Errorf("%w: %w", ErrState, err)
 		}
 	}
-	if len(bw.codes) > 0 {
-		batch := e.db.TrieDB().Disk().NewBatch()
-		for h, code := range bw.codes {
-			rawdb.WriteCode(batch, h, code)
-		}
-		if err := batch.Write(); err != nil {
-			return common.Hash{}, nil, false, fmt.Errorf("%w: code: %w", ErrState, err)
-		}
+	if err := e.writeCodes(bw.codes); err != nil {
+		return common.Hash{}, nil, false, err
 	}
 	if root != parent {
 		if err := e.db.TrieDB().Update(root, parent, number, merged, nil); err != nil {
 			return common.Hash{}, nil, false, fmt.Errorf("%w: trie database update: %w", ErrState, err)
 		}
 	}
+	return root, accountStates(finals), true, nil
+}
+
+// writeCodes writes a block's new contract code beside the trie nodes.
+func (e *Engine) writeCodes(codes map[common.Hash][]byte) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	batch := e.db.TrieDB().Disk().NewBatch()
+	for h, code := range codes {
+		rawdb.WriteCode(batch, h, code)
+	}
+	if err := batch.Write(); err != nil {
+		return fmt.Errorf("%w: code: %w", ErrState, err)
+	}
+	return nil
+}
+
+// accountStates is the nonce and balance of every final account (zero if deleted).
+func accountStates(finals []finalAccount) []AccountState {
 	accounts := make([]AccountState, len(finals))
 	for i := range finals {
 		f := &finals[i]
@@ -173,7 +187,7 @@ func (e *Engine) commitTries(parent common.Hash, base *baseStorage, number uint6
 			accounts[i].Nonce, accounts[i].Balance = f.account.Nonce, *f.account.Balance
 		}
 	}
-	return root, accounts, true, nil
+	return accounts
 }
 
 // finalState works out an account's state after the block from its writes and its

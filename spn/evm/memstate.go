@@ -428,23 +428,9 @@ func (e *Engine) commitMem(parent common.Hash, base *baseStorage, bw *blockWrite
 	nv, st := ed.Commit()
 	st.Nodes += int(stats[0].Load())
 	st.Bytes += int(stats[1].Load())
-	if len(bw.codes) > 0 {
-		batch := m.Database.TrieDB().Disk().NewBatch()
-		for h, code := range bw.codes {
-			rawdb.WriteCode(batch, h, code)
-		}
-		if err := batch.Write(); err != nil {
-			return common.Hash{}, nil, fmt.Errorf("%w: code: %w", ErrState, err)
-		}
+	if err := e.writeCodes(bw.codes); err != nil {
+		return common.Hash{}, nil, err
 	}
 	m.add(nv, st)
-	accounts := make([]AccountState, len(finals))
-	for i := range finals {
-		f := &finals[i]
-		accounts[i].Address = f.addr
-		if f.exists {
-			accounts[i].Nonce, accounts[i].Balance = f.account.Nonce, *f.account.Balance
-		}
-	}
-	return nv.Hash(), accounts, nil
+	return nv.Hash(), accountStates(finals), nil
 }

@@ -108,22 +108,17 @@ func (s *baseStorage) account(addr common.Address) (*types.StateAccount, error) 
 	if ok {
 		return a, nil
 	}
+	var err error
 	if s.ver != nil {
-		a, err := memAccount(s.ver, addr)
-		if err != nil {
+		a, err = memAccount(s.ver, addr)
+	} else {
+		var t *trieSet
+		if t, err = s.getTries(); err != nil {
 			return nil, err
 		}
-		s.mu.Lock()
-		s.accounts[addr] = a
-		s.mu.Unlock()
-		return a, nil
+		a, err = t.account.GetAccount(addr)
+		s.putTries(t)
 	}
-	t, err := s.getTries()
-	if err != nil {
-		return nil, err
-	}
-	a, err = t.account.GetAccount(addr)
-	s.putTries(t)
 	if err != nil {
 		return nil, err
 	}
