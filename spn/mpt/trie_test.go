@@ -3,6 +3,7 @@ package mpt
 import (
 	"bytes"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -566,4 +567,93 @@ func (c *countingStore) Node(_ []byte, h common.Hash) ([]byte, error) {
 		return nil, nil
 	}
 	return b, nil
+}
+
+// TestReadsDuringEditsAndFlushes reads earlier versions from several goroutines while
+// the next versions are edited, committed, flushed and partly evicted, as spnd's RPC
+// reads while blocks commit (run with -race: make test does). Every read must see its
+// version's values.
+func TestReadsDuringEditsAndFlushes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	store := rawdb.NewMemoryDatabase()
+	rd := &countingStore{db: store}
+	type version struct {
+		t  *Trie
+		kv map[string][]byte
+	}
+	key := func(i int) []byte { return common.BigToHash(big.NewInt(int64(i))).Bytes() }
+	cur := New(EmptyRoot, rd)
+	kv := map[string][]byte{}
+	var mu sync.Mutex
+	versions := []version{{cur, map[string][]byte{}}}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, 1))
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				mu.Lock()
+				v := versions[r.IntN(len(versions))]
+				mu.Unlock()
+				for i := 0; i < 50; i++ {
+					k := key(r.IntN(600))
+					got, err := v.t.Get(k)
+					if err != nil || !bytes.Equal(got, v.kv[string(k)]) {
+						errs <- fmt.Errorf("key %x: %x %v, want %x", k, got, err, v.kv[string(k)])
+						return
+					}
+				}
+			}
+		}(uint64(g))
+	}
+	for b := 0; b < 40; b++ {
+		ed := cur.Edit()
+		for i := 0; i < 30; i++ {
+			k := key(rng.IntN(600))
+			var v []byte
+			if rng.IntN(5) > 0 {
+				v = []byte{byte(b), byte(i), 7}
+			}
+			if err := ed.Update(k, v, nil); err != nil {
+				t.Fatal(err)
+			}
+			if v == nil {
+				delete(kv, string(k))
+			} else {
+				kv[string(k)] = v
+			}
+		}
+		cur, _ = ed.Commit()
+		snap := make(map[string][]byte, len(kv))
+		for k, v := range kv {
+			snap[k] = v
+		}
+		mu.Lock()
+		versions = append(versions, version{cur, snap})
+		mu.Unlock()
+		if b%5 == 4 {
+			if err := cur.Unflushed(func(h common.Hash, blob []byte) error {
+				rawdb.WriteLegacyTrieNode(store, h, blob)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			cur.MarkFlushed()
+			cur.Evict(2)
+		}
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }
