@@ -75,6 +75,12 @@ type spnReport struct {
 	CPUCoresBusy float64 `json:"cpu_cores_busy"`
 	CPUBoundTxS  float64 `json:"cpu_bound_tx_per_s"`
 
+	// Memory of the whole process (node, load generator and its pre-signed
+	// transfers): the peak resident set, and the Go heap still live after the last
+	// commit (measured after a forced collection).
+	PeakRSSMiB  float64 `json:"peak_rss_mib"`
+	LiveHeapMiB float64 `json:"live_heap_mib"`
+
 	Blocks          int     `json:"blocks"`
 	TxsPerBlockMean float64 `json:"txs_per_block_mean"`
 	TxsPerBlockMax  int     `json:"txs_per_block_max"`
@@ -360,6 +366,7 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	if rep.CPUUSPerTx > 0 {
 		rep.CPUBoundTxS = float64(rep.NumCPU) * 1e6 / rep.CPUUSPerTx
 	}
+	rep.PeakRSSMiB, rep.LiveHeapMiB = memoryUse()
 
 	// Check a sample of receipts and receiver balances over JSON-RPC.
 	sample := make([]int, 0, 200)
@@ -445,6 +452,19 @@ func runSPN(args []string, stdout, stderr io.Writer) error {
 	}
 	printSPN(stdout, &rep)
 	return nil
+}
+
+// memoryUse returns the process's peak resident set and its live Go heap (after a
+// forced collection), in MiB.
+func memoryUse() (peakRSS, liveHeap float64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		peakRSS = float64(ru.Maxrss) / 1024 // KiB on Linux
+	}
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return peakRSS, float64(m.HeapAlloc) / (1 << 20)
 }
 
 // cpuTime is the user plus system CPU time of this process so far.
@@ -758,6 +778,8 @@ func printSPN(w io.Writer, r *spnReport) {
 	fmt.Fprintf(w, "latency send->commit p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", r.LatencyP50MS, r.LatencyP99MS, r.LatencyMaxMS)
 	fmt.Fprintf(w, "CPU                  %.0f us per transfer (node + load generator), %.2f cores busy; %d cores / that = %.0f tx/s if nothing else ran\n",
 		r.CPUUSPerTx, r.CPUCoresBusy, r.NumCPU, r.CPUBoundTxS)
+	fmt.Fprintf(w, "memory               peak RSS %.0f MiB, live Go heap after the run %.0f MiB (whole process: node, load generator, signed transfers)\n",
+		r.PeakRSSMiB, r.LiveHeapMiB)
 	fmt.Fprintf(w, "blocks               %d: %.0f txs mean, %d max; %.1f KiB txs mean, %.1f max; %.1f Mgas used mean; %.0f ms apart\n",
 		r.Blocks, r.TxsPerBlockMean, r.TxsPerBlockMax, r.BlockKBMean, r.BlockKBMax, r.BlockGasMean/1e6, r.BlockTimeMS)
 	fmt.Fprintf(w, "state flushes        %d during the run, %.0f ms in total (the rest stays in memory until the next flush or the stop; ADR 010)\n",
