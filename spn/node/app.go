@@ -1030,6 +1030,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	s := p.stats
 	s.Store = time.Since(start)
 	s.Flushed, s.Flush, s.StateDirty = flush, flushTime, int64(dirty)
+	if mem, ok := a.db.(*evm.MemState); ok {
+		s.StateVersions = mem.Versions()
+	}
 	a.metrics.ObserveBlock(s)
 	a.logger.Info("committed block", "height", s.Height, "txs", s.Txs, "dropped", s.Dropped, "gas", s.GasUsed,
 		"base_fee", p.block.Header.BaseFee, "exec", s.Exec.Round(time.Microsecond), "finalize", s.Finalize.Round(time.Microsecond), "store", s.Store.Round(time.Microsecond),

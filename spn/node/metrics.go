@@ -32,6 +32,7 @@ type Metrics struct {
 	flushes      prometheus.Counter
 	flushSeconds prometheus.Histogram
 	stateDirty   prometheus.Gauge
+	stateVers    prometheus.Gauge
 	rejected     *prometheus.CounterVec
 }
 
@@ -64,6 +65,9 @@ type BlockStats struct {
 	Flushed    bool
 	Flush      time.Duration
 	StateDirty int64
+	// StateVersions is how many states the app holds in memory (evm.MemState
+	// versions: the recent blocks'; 0 without a MemState).
+	StateVersions int
 }
 
 // CheckTx rejection reasons (label "reason" of spn_checktx_rejected_total).
@@ -113,7 +117,8 @@ func NewMetrics(reg prometheus.Registerer, chainID, vm string) (*Metrics, error)
 		baseFee:      gauge("block_base_fee", "Base fee per gas of the last committed block."),
 		flushes:      counter("state_flushes_total", "Commits that wrote the state trie to disk (the others keep it in memory; ADR 010)."),
 		flushSeconds: hist("state_flush_seconds", "Time to write the state trie to disk, in the commits that did."),
-		stateDirty:   gauge("state_dirty_bytes", "Size of the state trie nodes in memory not yet written to disk."),
+		stateDirty:   gauge("state_dirty_bytes", "Size of the state trie node encodings committed since the last flush (not yet written to disk)."),
+		stateVers:    gauge("state_versions", "States held in memory (the recent blocks' spn/mpt versions; ADR 014)."),
 		rejected: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "spn", Name: "checktx_rejected_total",
 			Help: "Transactions refused by CheckTx, by reason and check type (new or recheck).", ConstLabels: labels},
 			[]string{"reason", "type"}), &err),
@@ -163,6 +168,7 @@ func (m *Metrics) ObserveBlock(s BlockStats) {
 	m.blockAborts.Set(float64(s.Aborts))
 	m.baseFee.Set(s.BaseFee)
 	m.stateDirty.Set(float64(s.StateDirty))
+	m.stateVers.Set(float64(s.StateVersions))
 	if s.Flushed {
 		m.flushes.Inc()
 		m.flushSeconds.Observe(s.Flush.Seconds())

@@ -133,6 +133,7 @@ func TestMetricsAndBlockLogs(t *testing.T) {
 		{"spn_executions_total", []string{chain}, 0},
 		{"spn_aborts_total", []string{chain}, 0},
 		{"spn_block_base_fee", []string{chain}, 1},
+		{"spn_state_versions", []string{chain}, 1}, // the MemState holds the recent blocks' states
 		{"spn_checktx_rejected_total", []string{chain, `reason="nonce_too_low"`, `type="new"`}, 1},
 		{"cometbft_mempool_size", []string{chain}, 0},
 		{"cometbft_consensus_height", []string{chain}, 1},
