@@ -2,6 +2,7 @@ package evm
 
 import (
 	"fmt"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 
@@ -43,6 +44,8 @@ type MemState struct {
 	codes     *lru.SizeConstrainedCache[common.Hash, []byte]
 	dirty     atomic.Int64
 	keepDepth int
+	budget    uint64       // live Go heap above which a flush drops nodes (0: never)
+	evicted   atomic.Int64 // subtrees dropped by flushes
 }
 
 type memVersion struct {
@@ -72,12 +75,40 @@ func NewMemState(db state.Database) (*MemState, error) {
 		return nil, fmt.Errorf("%w: MemState needs a hash-scheme trie database, not %s", ErrState, s)
 	}
 	return &MemState{Database: db, versions: map[common.Hash]*memVersion{},
-		codes: lru.NewSizeConstrainedCache[common.Hash, []byte](MemStateCodeCache), keepDepth: DefaultKeepDepth}, nil
+		codes: lru.NewSizeConstrainedCache[common.Hash, []byte](MemStateCodeCache), keepDepth: DefaultKeepDepth,
+		budget: DefaultMemoryBudget}, nil
 }
 
 // SetKeepDepth sets how many levels of each trie stay decoded after a flush
 // (DefaultKeepDepth: 0, every node); 0 or less keeps every node. Set it before use.
 func (m *MemState) SetKeepDepth(levels int) { m.keepDepth = levels }
+
+// DefaultMemoryBudget is the live Go heap (as of the last collection) above which a
+// flush drops the flushed nodes below BudgetKeepDepth levels of each trie, whatever
+// SetKeepDepth says. It is a safety valve for a node whose touched state outgrows its
+// memory, not a tuning: dropping costs throughput (DefaultKeepDepth), and at 500,000
+// transfers `farol-bench spn` ends with a live heap of about 1.3 GiB, well below it.
+const DefaultMemoryBudget = 8 << 30
+
+// BudgetKeepDepth is the depth kept when the memory budget is exceeded.
+const BudgetKeepDepth = 4
+
+// SetMemoryBudget sets the live-heap budget in bytes (DefaultMemoryBudget; 0: none).
+// Set it before use.
+func (m *MemState) SetMemoryBudget(bytes uint64) { m.budget = bytes }
+
+// Evicted is how many subtrees flushes have dropped from memory so far.
+func (m *MemState) Evicted() int64 { return m.evicted.Load() }
+
+// liveHeap is the Go heap that was live at the end of the last garbage collection.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
 
 // Node implements mpt.NodeReader: a node from the trie database (its dirty cache,
 // clean cache or disk).
@@ -314,8 +345,12 @@ func persistMem(m *MemState, root common.Hash) error {
 	}
 	v.t.MarkFlushed()
 	m.dirty.Store(0)
-	if m.keepDepth > 0 {
-		v.t.Evict(m.keepDepth)
+	depth := m.keepDepth
+	if m.budget > 0 && liveHeap() > m.budget && (depth <= 0 || depth > BudgetKeepDepth) {
+		depth = BudgetKeepDepth
+	}
+	if depth > 0 {
+		m.evicted.Add(int64(v.t.Evict(depth)))
 	}
 	return nil
 }

@@ -122,3 +122,52 @@ func equalProofs(t *testing.T, what string, got, want [][]byte) {
 		}
 	}
 }
+
+// TestMemStateMemoryBudget: over its memory budget, a flush drops flushed nodes from
+// memory, and the next blocks still read them back (from disk) and give go-ethereum's
+// roots.
+func TestMemStateMemoryBudget(t *testing.T) {
+	config := evm.DefaultConfig(big.NewInt(7))
+	base := evm.NewMemoryDatabase()
+	ref := evm.NewMemoryDatabase()
+	mem, err := evm.NewMemState(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem.SetMemoryBudget(1) // always over
+	w := evmtest.NewWorld(config, 3000, 2)
+	root, err := w.Commit(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refRoot, _ := w.Commit(ref)
+	eng, err := evm.New(config, mem, evm.Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := uint64(1); b <= 4; b++ {
+		h := w.Header(b, 100_000_000)
+		var txs []*types.Transaction
+		for i := 0; i < 40; i++ {
+			from := int(b)*40 + i
+			txs = append(txs, w.TokenTransfer(from, 0, w.Addrs[(from*7+1)%len(w.Addrs)], big.NewInt(3), evmtest.DynamicFee))
+		}
+		res, err := eng.ExecuteBlock(context.Background(), root, &evm.Block{Header: h, Txs: txs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if refRoot, _, err = w.RunGeth(ref, refRoot, h, txs); err != nil {
+			t.Fatal(err)
+		}
+		if res.Root != refRoot {
+			t.Fatalf("block %d: root %x, go-ethereum %x", b, res.Root, refRoot)
+		}
+		if err := evm.Persist(mem, res.Root); err != nil {
+			t.Fatal(err)
+		}
+		root = res.Root
+	}
+	if mem.Evicted() == 0 {
+		t.Fatal("over the budget, flushes dropped nothing")
+	}
+}
