@@ -111,13 +111,15 @@ func liveHeap() uint64 {
 }
 
 // Node implements mpt.NodeReader: a node from the trie database (its dirty cache,
-// clean cache or disk).
+// clean cache or disk). Before the MemState has opened any stored state (a chain
+// built in memory from the empty state), only flushed nodes exist to be read, and
+// they are read from disk.
 func (m *MemState) Node(path []byte, hash common.Hash) ([]byte, error) {
 	m.mu.Lock()
 	nr := m.nr
 	m.mu.Unlock()
 	if nr == nil {
-		return nil, nil
+		return rawdb.ReadLegacyTrieNode(m.Database.TrieDB().Disk(), hash), nil
 	}
 	return nr.Node(common.Hash{}, path, hash)
 }
