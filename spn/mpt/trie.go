@@ -167,8 +167,7 @@ type Editor struct {
 	root *node
 	done bool
 
-	kb      keyBuf
-	scratch []byte
+	kb keyBuf
 }
 
 // Edit starts the next version of t. t itself does not change.
@@ -209,7 +208,8 @@ func (e *Editor) owns(n *node) bool { return n.gen == e.gen }
 // Update sets key to val (an empty val deletes the key, as in go-ethereum's trie).
 // The leaf's link becomes sub (see Trie.Linked), nil for none: to keep a leaf's
 // linked trie, pass it again. sub must be committed, and val should commit to its
-// root: a linked trie that is not flushed is reachable only through its link.
+// root: a linked trie that is not flushed is reachable only through its link. The
+// trie keeps val itself: the caller must not change it afterwards.
 func (e *Editor) Update(key, val []byte, sub *Trie) error {
 	if e.done {
 		return fmt.Errorf("mpt: editor used after Commit")
