@@ -86,7 +86,7 @@ func (e *Engine) commit(parent common.Hash, base *baseStorage, number uint64, wr
 		return common.Hash{}, nil, err
 	}
 	if e.mem != nil {
-		return e.commitMem(parent, base, bw)
+		return e.commitMem(base, bw)
 	}
 	if e.db.TrieDB().Scheme() == rawdb.HashScheme {
 		root, accounts, ok, err := e.commitTries(parent, base, number, bw)

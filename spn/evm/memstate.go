@@ -365,7 +365,7 @@ const persistBatch = 4 << 20
 // count at a time), then the account trie, each account leaf linked to its storage
 // trie. Deleting an account drops its leaf and with it the link, which is storage
 // wiping under the hash scheme.
-func (e *Engine) commitMem(parent common.Hash, base *baseStorage, bw *blockWrites) (common.Hash, []AccountState, error) {
+func (e *Engine) commitMem(base *baseStorage, bw *blockWrites) (common.Hash, []AccountState, error) {
 	m := e.mem
 	pv := base.ver
 	finals := make([]finalAccount, len(bw.addrs))

@@ -46,15 +46,18 @@ type trieSet struct {
 }
 
 func (e *Engine) baseStorage(root common.Hash, txs int) (*baseStorage, error) {
-	r, err := e.db.Reader(root)
-	if err != nil {
-		return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
-	}
-	var ver *mpt.Trie // the parent version, when the engine is over a MemState
+	var (
+		r   state.Reader
+		ver *mpt.Trie // the parent version, when the engine is over a MemState
+		err error
+	)
 	if e.mem != nil {
 		if ver, err = e.mem.version(root); err != nil {
 			return nil, err
 		}
+		r = &memReader{m: e.mem, v: ver}
+	} else if r, err = e.db.Reader(root); err != nil {
+		return nil, fmt.Errorf("%w: state %x: %w", ErrState, root, err)
 	}
 	// Sized for about three accounts and three slots per transaction, so that the maps
 	// do not rehash while the block runs.
