@@ -81,7 +81,7 @@ func TestAccountCacheFollowsState(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Rechecks would follow; every cached account must equal the new head.
-		sdb, err := state.New(a.head.Root, db)
+		sdb, err := state.New(a.head.Root, a.db) // the app's MemState: recent states are its versions
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -75,6 +75,7 @@ type App struct {
 	abci.BaseApplication
 
 	db     state.Database
+	mem    *evm.MemState // db itself: the app's states are its versions
 	kv     ethdb.KeyValueStore
 	st     *store
 	config *params.ChainConfig
@@ -137,9 +138,6 @@ type App struct {
 	stateHead   head
 	storedBlock uint64 // the last block in the store when the app was opened
 	recent      []common.Hash
-	// dirtyAtFlush is the size of the dirty-node cache after the last flush (the
-	// recent states' own nodes): DirtyLimit counts the growth beyond it.
-	dirtyAtFlush common.StorageSize
 	// flushes and flushNanos count the commits that flushed the state and their time
 	// (StateFlushes).
 	flushes, flushNanos atomic.Int64
@@ -157,9 +155,9 @@ type StatePolicy struct {
 	// every block, which also keeps every block's state on disk (an archive node);
 	// 0 means DefaultStateFlushBlocks.
 	FlushBlocks uint64
-	// DirtyLimit flushes the state when the trie nodes added to the in-memory cache
-	// since the last flush reach this many bytes (0: DefaultStateDirtyLimit). The
-	// cache also holds the recent states' own nodes (RecentStates blocks' worth).
+	// DirtyLimit flushes the state when the trie node encodings committed since the
+	// last flush (evm.MemState.Dirty) reach this many bytes (0:
+	// DefaultStateDirtyLimit).
 	DirtyLimit int64
 }
 
@@ -234,17 +232,26 @@ func (a *App) SetLogger(l cmtlog.Logger) { a.logger = l }
 func (a *App) SetMetrics(m *Metrics) { a.metrics = m }
 
 // NewApp opens an app over an EVM state database and its key-value store. The
-// genesis must be the one of the chain (it is also delivered by InitChain).
+// genesis must be the one of the chain (it is also delivered by InitChain). The app
+// keeps its states in an evm.MemState: db is one (evm.OpenDatabase), or a
+// go-ethereum hash-scheme state database it is wrapped in.
 func NewApp(gen *Genesis, db state.Database, kv ethdb.KeyValueStore, opts evm.Options) (*App, error) {
 	if err := gen.Validate(); err != nil {
 		return nil, err
 	}
+	mem, ok := db.(*evm.MemState)
+	if !ok {
+		var err error
+		if mem, err = evm.NewMemState(db); err != nil {
+			return nil, err
+		}
+	}
 	config := evm.DefaultConfig(new(big.Int).SetUint64(gen.EVMChainID))
-	eng, err := evm.New(config, db, opts)
+	eng, err := evm.New(config, mem, opts)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{db: db, kv: kv, config: config, gen: gen, eng: eng, opts: opts,
+	a := &App{db: mem, mem: mem, kv: kv, config: config, gen: gen, eng: eng, opts: opts,
 		signer: types.LatestSigner(config), nonces: map[common.Address]uint64{}, pool: map[senderNonce]poolTx{}, txs: txcache.New[decodedTx](txCacheSize),
 		spends: map[common.Address]*big.Int{}, accounts: map[common.Address]cachedAccount{},
 		logger: cmtlog.NewNopLogger()}
@@ -971,8 +978,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	start := time.Now()
 	height := p.block.Header.Number.Uint64()
-	dirty := a.stateDirty()
-	flush := height >= a.stateHead.Height+a.policy.FlushBlocks || int64(dirty-a.dirtyAtFlush) >= a.policy.DirtyLimit
+	flush := height >= a.stateHead.Height+a.policy.FlushBlocks || a.mem.Dirty() >= a.policy.DirtyLimit
 	var flushTime time.Duration
 	if flush {
 		if err := evm.Persist(a.db, p.root); err != nil {
@@ -1020,19 +1026,11 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	clear(a.spends)
 	hooks := a.onCommit
 	a.mu.Unlock()
-	dirty, err := a.keepRecent(p.root)
-	if err != nil {
-		return nil, err
-	}
-	if flush {
-		a.dirtyAtFlush = dirty
-	}
+	a.keepRecent(p.root)
+	dirty := common.StorageSize(a.mem.Dirty())
 	s := p.stats
 	s.Store = time.Since(start)
-	s.Flushed, s.Flush, s.StateDirty = flush, flushTime, int64(dirty)
-	if mem, ok := a.db.(*evm.MemState); ok {
-		s.StateVersions = mem.Versions()
-	}
+	s.Flushed, s.Flush, s.StateDirty, s.StateVersions = flush, flushTime, int64(dirty), a.mem.Versions()
 	a.metrics.ObserveBlock(s)
 	a.logger.Info("committed block", "height", s.Height, "txs", s.Txs, "dropped", s.Dropped, "gas", s.GasUsed,
 		"base_fee", p.block.Header.BaseFee, "exec", s.Exec.Round(time.Microsecond), "finalize", s.Finalize.Round(time.Microsecond), "store", s.Store.Round(time.Microsecond),
@@ -1046,40 +1044,17 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	return &abci.ResponseCommit{}, nil
 }
 
-// keepRecent keeps root's state in the trie cache for the next RecentStates blocks
-// and releases the oldest kept one. It returns the size of the cache of dirty nodes.
-// After a flush the cache holds only the nodes that the older kept states alone use:
-// at most RecentStates blocks' worth, which the block gas limit bounds.
-func (a *App) keepRecent(root common.Hash) (common.StorageSize, error) {
-	tdb := a.db.TrieDB()
-	if err := tdb.Reference(root, common.Hash{}); err != nil {
-		return 0, fmt.Errorf("commit: reference state %s: %w", root, err)
-	}
+// keepRecent keeps root's state in memory for the next RecentStates blocks and
+// releases the oldest kept one (MemState versions share their nodes, so what a
+// release frees is the nodes later blocks replaced: at most RecentStates blocks'
+// worth, which the block gas limit bounds).
+func (a *App) keepRecent(root common.Hash) {
 	a.recent = append(a.recent, root)
-	mem, _ := a.db.(*evm.MemState)
-	if mem != nil {
-		mem.Keep(root)
-		if len(a.recent) > RecentStates {
-			mem.Release(a.recent[0])
-		}
-	}
+	a.mem.Keep(root)
 	if len(a.recent) > RecentStates {
-		if err := tdb.Dereference(a.recent[0]); err != nil {
-			return 0, fmt.Errorf("commit: release state %s: %w", a.recent[0], err)
-		}
+		a.mem.Release(a.recent[0])
 		a.recent = append(a.recent[:0], a.recent[1:]...)
 	}
-	return a.stateDirty(), nil
-}
-
-// stateDirty is the size of the state not yet written to disk: the node encodings
-// committed since the last flush (evm.MemState), or the trie database's dirty cache.
-func (a *App) stateDirty() common.StorageSize {
-	if mem, ok := a.db.(*evm.MemState); ok {
-		return common.StorageSize(mem.Dirty())
-	}
-	_, dirty, _ := a.db.TrieDB().Size()
-	return dirty
 }
 
 // stateOf opens the state after block h for reading. A state that is neither on disk

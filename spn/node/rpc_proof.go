@@ -7,11 +7,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
-	"github.com/ethereum/go-ethereum/trie"
-
-	"github.com/farolnet/farol/spn/evm"
 )
 
 // MaxProofKeys is the most storage keys one eth_getProof proves.
@@ -37,17 +33,7 @@ type StorageProof struct {
 	Proof []string     `json:"proof"`
 }
 
-// proofNodes collects the trie nodes of a proof, hex encoded, in order.
-type proofNodes []string
-
-func (p *proofNodes) Put(_, value []byte) error {
-	*p = append(*p, hexutil.Encode(value))
-	return nil
-}
-
-func (p *proofNodes) Delete([]byte) error { return nil }
-
-// hexNodes is a proof's node encodings in hex, root first.
+// hexNodes is a proof's node encodings in hex, in order.
 func hexNodes(nodes [][]byte) []string {
 	out := make([]string, len(nodes))
 	for i, n := range nodes {
@@ -109,49 +95,32 @@ func (e *EthAPI) GetProof(addr common.Address, keys []string, bnh rpc.BlockNumbe
 	res := &AccountProof{
 		Address: addr, Balance: (*hexutil.Big)(s.GetBalance(addr).ToBig()), CodeHash: s.GetCodeHash(addr),
 		Nonce: hexutil.Uint64(s.GetNonce(addr)), StorageHash: storageRoot,
-		AccountProof: []string{}, StorageProof: make([]StorageProof, len(keys)),
+		StorageProof: make([]StorageProof, len(keys)),
 	}
 	if storageRoot == (common.Hash{}) {
 		res.StorageHash = types.EmptyRootHash
 	}
-	if mem, ok := e.app.db.(*evm.MemState); ok {
-		acctProof, slotProofs, err := mem.Proof(h.Root, addr, slots)
-		if err != nil {
-			return nil, err
-		}
-		res.AccountProof = hexNodes(acctProof)
-		for i, slot := range slots {
-			res.StorageProof[i] = StorageProof{Key: proofKey(slot, full[i]), Value: (*hexutil.Big)(s.GetState(addr, slot).Big()), Proof: hexNodes(slotProofs[i])}
-		}
-		return res, s.Error()
-	}
-	tdb := s.Database().TrieDB()
-	var storage *trie.StateTrie
-	if len(keys) > 0 && storageRoot != types.EmptyRootHash && storageRoot != (common.Hash{}) {
-		id := trie.StorageTrieID(h.Root, crypto.Keccak256Hash(addr[:]), storageRoot)
-		if storage, err = trie.NewStateTrie(id, tdb); err != nil {
-			return nil, err
-		}
-	}
-	for i, slot := range slots {
-		sp := StorageProof{Key: proofKey(slot, full[i]), Value: (*hexutil.Big)(s.GetState(addr, slot).Big()), Proof: []string{}}
-		if storage != nil {
-			var nodes proofNodes
-			if err := storage.Prove(crypto.Keccak256(slot[:]), &nodes); err != nil {
-				return nil, err
-			}
-			sp.Proof = nodes
-		}
-		res.StorageProof[i] = sp
-	}
-	acct, err := trie.NewStateTrie(trie.StateTrieID(h.Root), tdb)
+	acctProof, slotProofs, err := e.proofs(h.Root, addr, slots)
 	if err != nil {
 		return nil, err
 	}
-	var nodes proofNodes
-	if err := acct.Prove(crypto.Keccak256(addr[:]), &nodes); err != nil {
-		return nil, err
+	res.AccountProof = acctProof
+	for i, slot := range slots {
+		res.StorageProof[i] = StorageProof{Key: proofKey(slot, full[i]), Value: (*hexutil.Big)(s.GetState(addr, slot).Big()), Proof: slotProofs[i]}
 	}
-	res.AccountProof = nodes
 	return res, s.Error()
+}
+
+// proofs returns the Merkle proofs of an account and of its storage slots at root
+// (node encodings in hex, root first), from the app's MemState.
+func (e *EthAPI) proofs(root common.Hash, addr common.Address, slots []common.Hash) ([]string, [][]string, error) {
+	acct, stor, err := e.app.mem.Proof(root, addr, slots)
+	if err != nil {
+		return nil, nil, err
+	}
+	slotProofs := make([][]string, len(slots))
+	for i := range slots {
+		slotProofs[i] = hexNodes(stor[i])
+	}
+	return hexNodes(acct), slotProofs, nil
 }
