@@ -96,10 +96,7 @@ func (g *keyGen) key() []byte {
 		g.pool = append(g.pool, k)
 		return k
 	}
-	k := make([]byte, g.keyLen)
-	for i := range k {
-		k[i] = byte(g.rng.IntN(256))
-	}
+	k := randBytes(g.rng, g.keyLen)
 	g.pool = append(g.pool, k)
 	return k
 }
@@ -108,11 +105,16 @@ func (g *keyGen) value() []byte {
 	if g.rng.IntN(8) == 0 {
 		return nil // delete
 	}
-	v := make([]byte, 1+g.rng.IntN(40))
-	for i := range v {
-		v[i] = byte(g.rng.IntN(256))
+	return randBytes(g.rng, 1+g.rng.IntN(40))
+}
+
+// randBytes is n random bytes.
+func randBytes(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.IntN(256))
 	}
-	return v
+	return b
 }
 
 // TestDifferential applies random batches of updates and deletes to go-ethereum's
@@ -260,10 +262,7 @@ func TestConcurrentReads(t *testing.T) {
 	ref := newGethRef(t)
 	kv := map[string][]byte{}
 	for i := 0; i < 3000; i++ {
-		k := make([]byte, 32)
-		for j := range k {
-			k[j] = byte(rng.IntN(256))
-		}
+		k := randBytes(rng, 32)
 		v := []byte{byte(i), byte(i >> 8), 1}
 		kv[string(k)] = v
 		if err := ref.t.Update(k, v); err != nil {
@@ -495,10 +494,7 @@ func TestEvict(t *testing.T) {
 	ed := New(EmptyRoot, rd).Edit()
 	sub := New(EmptyRoot, rd).Edit()
 	for i := 0; i < 2000; i++ {
-		k := make([]byte, 32)
-		for j := range k {
-			k[j] = byte(rng.IntN(256))
-		}
+		k := randBytes(rng, 32)
 		v := []byte{byte(i), byte(i >> 8), 9}
 		kv[string(k)] = v
 		if err := ed.Update(k, v, nil); err != nil {
