@@ -73,13 +73,13 @@ type evmCmp struct {
 
 type wasmReport struct {
 	runInfo
-	GOGC    int          `json:"gogc"`
-	Reuse   bool         `json:"instance_reuse"`
-	NoClose bool         `json:"no_close_on_context_done"`
-	Rows    []wasmRow    `json:"rows"`
-	Calls   []callCost   `json:"call_cost"`
-	EVM     []evmCmp     `json:"evm_erc20,omitempty"`
-	Scaling []scalingRow `json:"scaling,omitempty"`
+	GOGC        int          `json:"gogc"`
+	Reuse       bool         `json:"instance_reuse"`
+	CloseOnDone bool         `json:"close_on_context_done"`
+	Rows        []wasmRow    `json:"rows"`
+	Calls       []callCost   `json:"call_cost"`
+	EVM         []evmCmp     `json:"evm_erc20,omitempty"`
+	Scaling     []scalingRow `json:"scaling,omitempty"`
 }
 
 func runWasm(args []string, stdout, stderr io.Writer) error {
@@ -97,7 +97,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		gogc      = fs.Int("gogc", 0, "set the GC target percentage (debug.SetGCPercent) for the run; 0 keeps GOGC")
 		scaling   = fs.Bool("scaling", true, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines on this machine")
 		reuse     = fs.Bool("reuse", true, "reuse finished contract instances (reset to their initial state); false creates one per call")
-		noClose   = fs.Bool("no-close-on-ctx", false, "turn off wazero's close-on-context-done (wasm.Config.NoCloseOnContextDone: no watcher goroutine per call)")
+		closeOn   = fs.Bool("close-on-ctx", false, "turn on wazero's close-on-context-done (wasm.Config.CloseOnContextDone: a watcher goroutine per call, as the node's RPC reads run)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -106,7 +106,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	report := wasmReport{runInfo: newRunInfo("wasm", args), Reuse: *reuse, NoClose: *noClose}
+	report := wasmReport{runInfo: newRunInfo("wasm", args), Reuse: *reuse, CloseOnDone: *closeOn}
 	if *gogc > 0 {
 		old := debug.SetGCPercent(*gogc)
 		defer debug.SetGCPercent(old)
@@ -122,7 +122,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir, NoInstanceReuse: !*reuse, NoCloseOnContextDone: *noClose})
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir, NoInstanceReuse: !*reuse, CloseOnContextDone: *closeOn})
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func measureCall(eng *wasm.Engine, sdk string) (*callCost, error) {
 }
 
 func printWasm(stdout io.Writer, r *wasmReport) error {
-	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, GOGC %d, instance reuse %v, close on context done %v, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.GOGC, r.Reuse, !r.NoClose, r.LoadAvg)
+	fmt.Fprintf(stdout, "%s  (%s, %d CPUs, GOGC %d, instance reuse %v, close on context done %v, load before: %s)\n", r.Command, r.GoVersion, r.NumCPU, r.GOGC, r.Reuse, r.CloseOnDone, r.LoadAvg)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\ttxs\tgas/tx\tpath\tms\tspread%\ttx/s\tµs/tx\tsenders|exec ms\tspeedup\taborts/tx\tKB/tx\tmode\tmatch\t")
 	for _, row := range r.Rows {

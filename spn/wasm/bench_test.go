@@ -41,8 +41,8 @@ func BenchmarkBlock(b *testing.B) {
 }
 
 // BenchmarkExecuteOnly reports the execution phase alone (senders recovered before),
-// with the default engine and with instance reuse or wazero's close-on-context-done
-// turned off.
+// with the default engine, with instance reuse turned off and with wazero's
+// close-on-context-done turned on.
 func BenchmarkExecuteOnly(b *testing.B) {
 	ctx := context.Background()
 	for _, ec := range []struct {
@@ -51,7 +51,7 @@ func BenchmarkExecuteOnly(b *testing.B) {
 	}{
 		{"default", wasm.Config{ChainID: wasmtest.ChainID}},
 		{"noReuse", wasm.Config{ChainID: wasmtest.ChainID, NoInstanceReuse: true}},
-		{"noCloseOnCtxDone", wasm.Config{ChainID: wasmtest.ChainID, NoCloseOnContextDone: true}},
+		{"closeOnCtxDone", wasm.Config{ChainID: wasmtest.ChainID, CloseOnContextDone: true}},
 	} {
 		eng, err := wasm.New(ctx, ec.cfg)
 		if err != nil {
@@ -93,9 +93,9 @@ func executeOnly(b *testing.B, name string, eng *wasm.Engine, wl *wasmtest.Workl
 // _initialize and call, with and without wazero's close-on-context-done.
 func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
-	for _, noClose := range []bool{false, true} {
-		b.Run(fmt.Sprintf("noCloseOnCtxDone=%v", noClose), func(b *testing.B) {
-			eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, NoCloseOnContextDone: noClose})
+	for _, closeOnDone := range []bool{false, true} {
+		b.Run(fmt.Sprintf("closeOnCtxDone=%v", closeOnDone), func(b *testing.B) {
+			eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CloseOnContextDone: closeOnDone})
 			if err != nil {
 				b.Fatal(err)
 			}

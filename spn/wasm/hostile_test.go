@@ -2,10 +2,14 @@ package wasm
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/farolnet/farol/spn/exec"
 )
 
 // tinyModule assembles a module with one function "call" of type [] -> [] whose body is
@@ -234,5 +238,36 @@ func TestReadOnlyQuery(t *testing.T) {
 	_, _, err := w.e.Query(t.Context(), w.state, BlockInfo{}, Address{}, addr, []byte{0}, 10_000_000)
 	if !errors.Is(err, ErrTrap) || !strings.Contains(err.Error(), "read-only") {
 		t.Fatalf("query that writes: %v", err)
+	}
+}
+
+// TestContextStopsCall: with CloseOnContextDone, a deadline stops an endless loop that
+// has all the gas in the world, and the call fails with the context's error. Without it,
+// the call ends where its gas ends and still reports the context's error (a block then
+// fails as a whole, ADR 015).
+func TestContextStopsCall(t *testing.T) {
+	w := newWorld(t, 1)
+	addr := w.deploy(0, "hostile/loop.wasm", nil)
+
+	rd, err := New(t.Context(), Config{ChainID: testChainID, CloseOnContextDone: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close(t.Context())
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	const lots = 10_000_000_000 // tens of seconds of looping
+	if _, used, err := rd.Query(ctx, w.state, BlockInfo{}, Address{}, addr, nil, lots); !errors.Is(err, context.DeadlineExceeded) || used >= lots {
+		t.Fatalf("endless query under a deadline: err %v, gas used %d of %d", err, used, lots)
+	}
+
+	done, cancel2 := context.WithCancel(t.Context())
+	cancel2()
+	_, used, err := w.e.Query(done, w.state, BlockInfo{}, Address{}, addr, nil, 1_000_000)
+	if !errors.Is(err, context.Canceled) || used != 1_000_000 {
+		t.Fatalf("query with a cancelled context, no watcher: err %v, gas used %d", err, used)
+	}
+	if res, err := w.e.ExecuteBlock(done, &Block{Txs: [][]byte{w.callTx(0, addr, nil)}}, w.state, exec.Config{Workers: 1}); !errors.Is(err, context.Canceled) || res != nil {
+		t.Fatalf("block with a cancelled context: %v", err)
 	}
 }

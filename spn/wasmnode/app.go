@@ -117,7 +117,8 @@ type App struct {
 
 	gen  *Genesis
 	st   *Store
-	eng  *wasm.Engine
+	eng  *wasm.Engine // blocks: no watcher goroutine per call (gas bounds a block)
+	rd   *wasm.Engine // queries and simulations: a deadline stops a running call
 	cfg  Config
 	sims chan struct{} // bounds concurrent simulations
 	qs   chan struct{} // bounds concurrent queries
@@ -193,12 +194,21 @@ func Open(dir string, gen *Genesis, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := wasm.New(context.Background(), wasm.Config{ChainID: gen.ChainID, CacheDir: filepath.Join(dir, "wazero")})
+	// Two engines over one on-disk compilation cache (wazero keys its entries by the
+	// interruption setting too): a contract compiles once for each.
+	cache := filepath.Join(dir, "wazero")
+	eng, err := wasm.New(context.Background(), wasm.Config{ChainID: gen.ChainID, CacheDir: cache})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	a := &App{gen: gen, st: st, eng: eng, cfg: cfg, senders: txcache.New[wasm.Address](senderCacheSize), sims: make(chan struct{}, 1), qs: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+	rd, err := wasm.New(context.Background(), wasm.Config{ChainID: gen.ChainID, CacheDir: cache, CloseOnContextDone: true})
+	if err != nil {
+		eng.Close(context.Background())
+		st.Close()
+		return nil, err
+	}
+	a := &App{gen: gen, st: st, eng: eng, rd: rd, cfg: cfg, senders: txcache.New[wasm.Address](senderCacheSize), sims: make(chan struct{}, 1), qs: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	a.resetMempool()
 	h, ok, err := st.readHead()
 	if err != nil {
@@ -213,9 +223,9 @@ func Open(dir string, gen *Genesis, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// Close closes the engine and the store.
+// Close closes the engines and the store.
 func (a *App) Close() error {
-	return errors.Join(a.eng.Close(context.Background()), a.st.Close())
+	return errors.Join(a.eng.Close(context.Background()), a.rd.Close(context.Background()), a.st.Close())
 }
 
 // Genesis returns the app's genesis.

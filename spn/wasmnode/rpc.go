@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -43,8 +44,11 @@ func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
 // Limits of the API.
 const (
 	DefaultQueryGas = 50_000_000 // gas of a query when the caller gives none
-	MaxEventBlocks  = 10_000     // block range of one wasm_getEvents
-	MaxEvents       = 10_000     // events returned by one wasm_getEvents
+	// ReadTimeout bounds the Wasm time of one query or simulation: the running call
+	// is stopped (wasm.Config.CloseOnContextDone) and the request fails.
+	ReadTimeout    = 5 * time.Second
+	MaxEventBlocks = 10_000 // block range of one wasm_getEvents
+	MaxEvents      = 10_000 // events returned by one wasm_getEvents
 )
 
 // Params are the chain's parameters (wasm_params).
@@ -448,7 +452,9 @@ func (a *App) QueryContract(ctx context.Context, caller, contract wasm.Address, 
 	v := a.view()
 	defer v.Close()
 	info := wasm.BlockInfo{Height: v.head.Height, Time: v.head.Time}
-	return a.eng.Query(ctx, v.state(), info, caller, contract, input, gas)
+	ctx, cancel := context.WithTimeout(ctx, ReadTimeout)
+	defer cancel()
+	return a.rd.Query(ctx, v.state(), info, caller, contract, input, gas)
 }
 
 // Simulate executes one transaction as the next block on the latest state and
@@ -468,7 +474,9 @@ func (a *App) Simulate(ctx context.Context, raw []byte) (*TxResult, error) {
 	v := a.view()
 	defer v.Close()
 	info := wasm.BlockInfo{Height: v.head.Height + 1, Time: v.head.Time}
-	res, err := a.eng.ExecuteBlock(ctx, &wasm.Block{BlockInfo: info, Txs: [][]byte{raw}}, v.state(), exec.Config{Workers: 1})
+	ctx, cancel := context.WithTimeout(ctx, ReadTimeout)
+	defer cancel()
+	res, err := a.rd.ExecuteBlock(ctx, &wasm.Block{BlockInfo: info, Txs: [][]byte{raw}}, v.state(), exec.Config{Workers: 1})
 	if err != nil {
 		return nil, err
 	}
