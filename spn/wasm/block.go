@@ -132,7 +132,9 @@ func decodeChunk(b *Block, txs []decodedTx, lo, hi int) {
 		switch {
 		case b.Senders != nil && b.Senders[i] != (Address{}):
 			d.sender = b.Senders[i]
-		case !batch.Add(i, d.tx.SigningHash(), (*ecrecover.Sig)(&d.tx.Sig)): // DecodeTx checked the values
+		// DecodeTx checked the signature's values, and that the bytes before it are the
+		// canonical unsigned encoding (the signing hash's input).
+		case !batch.Add(i, signingHash(b.Txs[i][:len(b.Txs[i])-sigLen]), (*ecrecover.Sig)(&d.tx.Sig)):
 			d.sender, d.err = d.tx.Sender()
 		}
 	}
@@ -169,7 +171,8 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 	if tx.ChainID != vm.e.cfg.ChainID {
 		return Receipt{}, errorf(ErrChainID, "%d, want %d", tx.ChainID, vm.e.cfg.ChainID)
 	}
-	st := newTxState(v)
+	st := getTxState(v)
+	defer st.release()
 	nb, err := st.get(NonceKey(d.sender))
 	if err != nil {
 		return Receipt{}, err

@@ -23,6 +23,11 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0xff}, 200))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) >= sigLen {
+			if sig := b[len(b)-sigLen:]; sigValuesOK(sig) != sigValuesRef(sig) {
+				t.Fatalf("sigValuesOK(%x) = %v, go-ethereum says otherwise", sig, sigValuesOK(sig))
+			}
+		}
 		tx, err := DecodeTx(b)
 		if err != nil {
 			if !errors.Is(err, ErrTxEncoding) && !errors.Is(err, ErrSignature) {
@@ -32,6 +37,9 @@ func FuzzDecodeTx(f *testing.F) {
 		}
 		if enc := tx.Encode(); !bytes.Equal(enc, b) {
 			t.Fatalf("re-encoding differs:\n%x\n%x", enc, b)
+		}
+		if signingHash(b[:len(b)-sigLen]) != tx.SigningHash() { // what block decoding hashes
+			t.Fatal("signing hash of the raw bytes differs from SigningHash")
 		}
 		_, _ = tx.Sender()
 	})

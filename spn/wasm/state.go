@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"github.com/farolnet/farol/spn/exec"
 )
@@ -23,23 +24,31 @@ const (
 )
 
 // BalanceKey returns the state key of addr's balance.
-func BalanceKey(addr Address) string { return string(append([]byte{prefixBalance}, addr[:]...)) }
+func BalanceKey(addr Address) string { return addrKey(prefixBalance, addr) }
 
 // NonceKey returns the state key of addr's nonce.
-func NonceKey(addr Address) string { return string(append([]byte{prefixNonce}, addr[:]...)) }
+func NonceKey(addr Address) string { return addrKey(prefixNonce, addr) }
 
 // ContractKey returns the state key holding the code hash of the contract at addr.
-func ContractKey(addr Address) string { return string(append([]byte{prefixContract}, addr[:]...)) }
+func ContractKey(addr Address) string { return addrKey(prefixContract, addr) }
 
 // CodeKey returns the state key of the code with this hash.
 func CodeKey(hash [32]byte) string { return string(append([]byte{prefixCode}, hash[:]...)) }
 
 // StorageKey returns the state key of a contract's storage slot.
 func StorageKey(addr Address, key []byte) string {
-	b := make([]byte, 0, 1+20+len(key))
-	b = append(b, prefixStorage)
+	var buf [1 + 20 + 64]byte // slot keys are at most 64 bytes: one allocation, the string
+	b := append(buf[:0], prefixStorage)
 	b = append(b, addr[:]...)
 	return string(append(b, key...))
+}
+
+// addrKey is prefix ‖ addr as a string, built with one allocation.
+func addrKey(prefix byte, addr Address) string {
+	var b [1 + 20]byte
+	b[0] = prefix
+	copy(b[1:], addr[:])
+	return string(b[:])
 }
 
 // EncodeBalance encodes an amount as stored under a balance key.
@@ -67,7 +76,37 @@ type journalEntry struct {
 type snapshot struct{ journal, events, messages int }
 
 func newTxState(v exec.View) *txState {
-	return &txState{v: v, writes: make(map[string][]byte, 8)}
+	return &txState{v: v, writes: make(map[string][]byte, 8), journal: make([]journalEntry, 0, 16)}
+}
+
+// txStates recycles the buffers of finished transactions (a token transfer used to
+// allocate its write map and grow its journal four times).
+var txStates = sync.Pool{New: func() any { return newTxState(nil) }}
+
+// Bounds on what a recycled txState keeps: a transaction that wrote many keys does not
+// pin its big map and journal in the pool.
+const (
+	keptWrites  = 64
+	keptJournal = 256
+)
+
+// getTxState returns an empty txState over v from the pool.
+func getTxState(v exec.View) *txState {
+	s := txStates.Get().(*txState)
+	s.v = v
+	return s
+}
+
+// release empties s and returns it to the pool. The events and messages went to the
+// receipt and are not touched; s must not be used afterwards.
+func (s *txState) release() {
+	if len(s.writes) > keptWrites || cap(s.journal) > keptJournal {
+		return
+	}
+	clear(s.writes)
+	clear(s.journal[:cap(s.journal)])
+	*s = txState{writes: s.writes, journal: s.journal[:0]}
+	txStates.Put(s)
 }
 
 func (s *txState) get(key string) ([]byte, error) {

@@ -1,8 +1,9 @@
 package wasm
 
 import (
+	"bytes"
 	"encoding/binary"
-	"math/big"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/farolnet/farol/spn/exec"
@@ -79,10 +80,23 @@ var txDomain = []byte("farol/wasm/tx/v1")
 
 // SigningHash is keccak256("farol/wasm/tx/v1" | encoding without the signature).
 func (tx *Tx) SigningHash() [32]byte {
-	var h [32]byte
-	copy(h[:], crypto.Keccak256(txDomain, tx.appendUnsigned(nil)))
+	return signingHash(tx.appendUnsigned(make([]byte, 0, txFixedLen+len(tx.Data))))
+}
+
+// signingHash hashes the domain and an encoding without the signature. A decoded
+// transaction's raw bytes up to the signature are that encoding (DecodeTx accepts
+// only the canonical one), so decoding hashes them in place.
+func signingHash(unsigned []byte) (h [32]byte) {
+	k := keccakStates.Get().(crypto.KeccakState)
+	k.Reset()
+	k.Write(txDomain)
+	k.Write(unsigned)
+	k.Read(h[:])
+	keccakStates.Put(k)
 	return h
 }
+
+var keccakStates = sync.Pool{New: func() any { return crypto.NewKeccakState() }}
 
 // Sign sets tx.Sig with key.
 func (tx *Tx) Sign(key []byte) error {
@@ -109,9 +123,18 @@ func (tx *Tx) Sender() (Address, error) {
 // go-ethereum accepts for a transaction (crypto.ValidateSignatureValues with the
 // Homestead rule: S in the lower half; recovery id 0 or 1).
 func sigValuesOK(sig []byte) bool {
-	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64])
-	return sig[64] <= 1 && crypto.ValidateSignatureValues(sig[64], r, s, true)
+	r, s := sig[:32], sig[32:64]
+	return sig[64] <= 1 && !isZero32(r) && !isZero32(s) &&
+		bytes.Compare(r, secp256k1N[:]) < 0 && bytes.Compare(s, secp256k1HalfN[:]) <= 0
 }
+
+// The order of secp256k1 and half of it (rounded down), big endian.
+var (
+	secp256k1N     = [32]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41}
+	secp256k1HalfN = [32]byte{0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0}
+)
+
+func isZero32(b []byte) bool { return [32]byte(b) == [32]byte{} }
 
 func recoverAddress(hash, sig []byte) (Address, error) {
 	var a Address
