@@ -63,9 +63,16 @@ func (h *hammer) perform(r *rand.Rand, t task) task {
 	}
 	for t.tx > 0 && r.IntN(3) == 0 && h.budget[t.tx].Add(-1) >= 0 {
 		blocker := r.IntN(t.tx)
+		// Once the dependency is added, the blocker may finish and another worker
+		// start the transaction's next incarnation before this one returns: the
+		// transaction stops running here first (marking it after addDependency was a
+		// false "executed by two workers" report, seen under load).
+		h.running[t.tx].Store(0)
 		if h.s.addDependency(t.tx, blocker) {
-			h.running[t.tx].Store(0)
 			return task{}
+		}
+		if !h.running[t.tx].CompareAndSwap(0, 1) {
+			h.t.Errorf("tx %d executed by two workers at once", t.tx)
 		}
 	}
 	wroteNew := r.IntN(3) == 0
