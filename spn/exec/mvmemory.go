@@ -252,14 +252,78 @@ type arena struct {
 	created []*mvKey // the key records this worker created, for its part of the final writes
 	recent  [64]recent
 	chunk   int // entries per allocation, sized to the block
+
+	// The chunks handed out in this block (used) and those kept from earlier blocks,
+	// cleared, for the next allocations (free). A worker and its arena are recycled
+	// between blocks (workerPool).
+	used, free chunks
 }
+
+// chunks are the arena's allocations.
+type chunks struct {
+	records [][]mvKey
+	reads   [][]readDesc
+	keys    [][]*mvKey
+}
+
+// keptChunks bounds the chunks of each kind a recycled arena keeps.
+const keptChunks = 64
 
 // setChunk sizes the arena's allocations for a worker's share of an n-transaction
 // block (about two keys and reads per transaction), between 16 and 1024 entries: a
 // small block must not pay for big chunks.
 func (a *arena) setChunk(n, workers int) {
 	a.chunk = min(1024, max(16, 2*n/max(1, workers)))
-	a.created = make([]*mvKey, 0, a.chunk)
+	if cap(a.created) < a.chunk {
+		a.created = make([]*mvKey, 0, a.chunk)
+	}
+}
+
+// release clears what the arena handed out in the block (no record, read or value of
+// the block stays reachable from it) and keeps the chunks for the next block.
+// Correctness does not depend on the clearing: create sets every field a record is
+// read through, and read sets and written-key lists are copied over whole.
+func (a *arena) release() {
+	for _, c := range a.used.records {
+		clear(c)
+	}
+	for _, c := range a.used.reads {
+		clear(c)
+	}
+	for _, c := range a.used.keys {
+		clear(c)
+	}
+	clear(a.created[:cap(a.created)])
+	clear(a.recent[:])
+	a.free.records = keep(append(a.free.records, a.used.records...))
+	a.free.reads = keep(append(a.free.reads, a.used.reads...))
+	a.free.keys = keep(append(a.free.keys, a.used.keys...))
+	*a = arena{created: a.created[:0], free: a.free, used: chunks{records: a.used.records[:0], reads: a.used.reads[:0], keys: a.used.keys[:0]}}
+}
+
+func keep[T any](cs [][]T) [][]T {
+	if len(cs) > keptChunks {
+		clear(cs[keptChunks:])
+		cs = cs[:keptChunks]
+	}
+	return cs
+}
+
+// take returns a cleared chunk of at least n entries from free (removing it), or a new
+// one of n entries, and records it as used.
+func take[T any](free, used *[][]T, n int) []T {
+	for i := len(*free) - 1; i >= 0; i-- {
+		if c := (*free)[i]; len(c) >= n {
+			last := len(*free) - 1
+			(*free)[i], (*free)[last] = (*free)[last], nil
+			*free = (*free)[:last]
+			*used = append(*used, c)
+			return c
+		}
+	}
+	c := make([]T, n)
+	*used = append(*used, c)
+	return c
 }
 
 // recent is a slot of a worker's direct-mapped cache of key records.
@@ -267,7 +331,7 @@ type recent struct{ k *mvKey }
 
 func (a *arena) key() *mvKey {
 	if len(a.records) == 0 {
-		a.records = make([]mvKey, max(16, a.chunk/4))
+		a.records = take(&a.free.records, &a.used.records, max(16, a.chunk/4))
 	}
 	k := &a.records[0]
 	a.records = a.records[1:]
@@ -279,7 +343,7 @@ func (a *arena) copyReads(src []readDesc) []readDesc {
 		return nil
 	}
 	if len(a.reads) < len(src) {
-		a.reads = make([]readDesc, max(a.chunk, len(src)))
+		a.reads = take(&a.free.reads, &a.used.reads, max(a.chunk, len(src)))
 	}
 	dst := a.reads[:len(src):len(src)]
 	a.reads = a.reads[len(src):]
@@ -292,7 +356,7 @@ func (a *arena) keys(n int) []*mvKey {
 		return nil
 	}
 	if len(a.written) < n {
-		a.written = make([]*mvKey, max(a.chunk, n))
+		a.written = take(&a.free.keys, &a.used.keys, max(a.chunk, n))
 	}
 	dst := a.written[:0:n]
 	a.written = a.written[n:]

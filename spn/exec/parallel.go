@@ -29,6 +29,26 @@ type worker struct {
 	_           [64]byte
 }
 
+// workerPool recycles workers, with their views and arenas, from block to block: a
+// block of short transactions otherwise allocates most of its memory there, and the
+// garbage collector's work then limits how well two workers scale.
+var workerPool = sync.Pool{New: func() any { return new(worker) }}
+
+// releaseWorkers empties the block's workers and returns them to the pool. It runs when
+// no worker runs any more and the output no longer needs the multi-version memory.
+func (p *parallel[R]) releaseWorkers() {
+	for i, w := range p.workers {
+		w.view.release()
+		w.arena.release()
+		w.executions.Store(0)
+		w.suspensions.Store(0)
+		w.aborts.Store(0)
+		w.part, w.partOK = nil, false
+		workerPool.Put(w)
+		p.workers[i] = nil
+	}
+}
+
 // parallel is one Block-STM execution of a block.
 type parallel[R any] struct {
 	vm       VM[R]
@@ -38,7 +58,7 @@ type parallel[R any] struct {
 	results  []TxResult[R]
 	counters []txCounters
 
-	workers         []worker
+	workers         []*worker
 	tail            *seqState // the sequential tail after a chain fallback
 	noChainFallback bool
 	stopAfter       int64
@@ -113,7 +133,7 @@ func (p *parallel[R]) fail(err error) {
 }
 
 func (p *parallel[R]) work(w *worker) {
-	w.view = view{codec: p.mv.codec, mv: p.mv, arena: &w.arena}
+	w.view.codec, w.view.mv, w.view.arena = p.mv.codec, p.mv, &w.arena // keeps a recycled view's buffers
 	w.arena.setChunk(p.n, len(p.workers))
 	p.s.run(func(t task) task {
 		if t.kind == taskExecute {
@@ -189,10 +209,17 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 		mv:              newMVMemory(n, base, cfg.codec()),
 		results:         make([]TxResult[R], n),
 		counters:        make([]txCounters, n),
-		workers:         make([]worker, workers),
+		workers:         make([]*worker, workers),
 		noChainFallback: cfg.NoChainFallback,
 		stopAfter:       cfg.stopAfter,
 	}
+	for i := range p.workers {
+		p.workers[i] = workerPool.Get().(*worker)
+	}
+	// Everything the workers built refers into their arenas; nothing of it is in the
+	// output (writes carry keys and values, not records), so it is recycled once the
+	// output is complete.
+	defer p.releaseWorkers()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -218,10 +245,10 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 			running.Add(1)
 			defer wg.Done()
 			defer running.Add(-1)
-			p.work(&p.workers[i])
+			p.work(p.workers[i])
 		}()
 	}
-	p.work(&p.workers[0])
+	p.work(p.workers[0])
 	for i := 1; i < workers; i++ {
 		if claims[i].CompareAndSwap(0, 2) {
 			wg.Done()
@@ -295,7 +322,7 @@ func (p *parallel[R]) workerWrites() ([]Write, bool) {
 	}
 	parts := make([][]Write, len(p.workers))
 	for i := range p.workers {
-		w := &p.workers[i]
+		w := p.workers[i]
 		if !w.partOK && len(w.arena.created) > 0 {
 			return nil, false
 		}

@@ -55,6 +55,29 @@ type view struct {
 
 var _ View = (*view)(nil)
 
+// release empties a parallel worker's view for another block, keeping its buffers
+// unless one grew big.
+func (v *view) release() {
+	clear(v.entries)
+	clear(v.reads[:cap(v.reads)])
+	entries, reads := v.entries[:0], v.reads[:0]
+	if cap(entries) > keptViewEntries {
+		entries = nil
+	}
+	if cap(reads) > keptViewEntries {
+		reads = nil
+	}
+	index := v.index
+	if len(index) > keptViewEntries {
+		index = nil
+	}
+	clear(index)
+	*v = view{entries: entries, reads: reads, index: index}
+}
+
+// keptViewEntries bounds the buffers a recycled view keeps.
+const keptViewEntries = 1024
+
 func (v *view) reset(tx int) {
 	v.tx = tx
 	clear(v.entries) // drop references to values of the previous transaction
