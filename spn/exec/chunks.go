@@ -9,7 +9,9 @@ import (
 // long, on the calling goroutine and up to workers-1 helpers (never more goroutines
 // than chunks). The goroutines take chunks from a shared counter, so one that starts
 // late or loses its CPU for a while does less, instead of finishing a fixed share
-// last. It returns when every chunk is done. The engines use it for work before
+// last. Near the end the chunks shrink (to a 2·workers-th of what is left, at least
+// one), so the goroutines finish within about one item of each other rather than one
+// chunk. It returns when every chunk is done. The engines use it for work before
 // execution (decoding, sender recovery); f must be safe to call concurrently for
 // different chunks.
 func ForChunks(n, chunk, workers int, f func(lo, hi int)) {
@@ -17,14 +19,19 @@ func ForChunks(n, chunk, workers int, f func(lo, hi int)) {
 		return
 	}
 	chunk = max(chunk, 1)
+	split := 2 * max(workers, 1)
 	var next atomic.Int64
 	work := func() {
 		for {
-			lo := int(next.Add(int64(chunk))) - chunk
+			lo := int(next.Load())
 			if lo >= n {
 				return
 			}
-			f(lo, min(lo+chunk, n))
+			size := min(chunk, max(1, (n-lo)/split))
+			if !next.CompareAndSwap(int64(lo), int64(lo+size)) {
+				continue
+			}
+			f(lo, lo+size)
 		}
 	}
 	var wg sync.WaitGroup

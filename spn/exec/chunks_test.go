@@ -32,3 +32,23 @@ func TestForChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestForChunksTail: the chunks shrink near the end, so the last item is a chunk of
+// its own and no goroutine is left with a whole chunk while the others are done.
+func TestForChunksTail(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		var mu sync.Mutex
+		size := map[int]int{}
+		ForChunks(400, 16, workers, func(lo, hi int) {
+			mu.Lock()
+			size[lo] = hi - lo
+			mu.Unlock()
+		})
+		if size[399] != 1 {
+			t.Fatalf("workers %d: the last chunk is %d items", workers, size[399])
+		}
+		if size[0] != 16 {
+			t.Fatalf("workers %d: the first chunk is %d items, want the full 16", workers, size[0])
+		}
+	}
+}
