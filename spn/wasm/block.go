@@ -305,7 +305,8 @@ func (ev *env) instantiate(tx *Tx, sender Address, gas uint64) (Address, callRes
 
 // Query runs contract's "call" export read-only against base: any state change traps.
 func (e *Engine) Query(ctx context.Context, base exec.Storage, block BlockInfo, caller, contract Address, input []byte, gas uint64) ([]byte, uint64, error) {
-	st := newTxState(roView{base})
+	st := getTxState(roView{base})
+	defer st.release()
 	ev := &env{e: e, ctx: ctx, st: st, block: &block, origin: caller}
 	res := ev.call(caller, contract, exec.U256{}, input, gas, 0, true)
 	if ev.fatal != nil {
