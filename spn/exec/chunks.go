@@ -19,29 +19,46 @@ func ForChunks(n, chunk, workers int, f func(lo, hi int)) {
 		return
 	}
 	chunk = max(chunk, 1)
-	split := 2 * max(workers, 1)
-	var next atomic.Int64
-	work := func() {
-		for {
-			lo := int(next.Load())
-			if lo >= n {
-				return
-			}
-			size := min(chunk, max(1, (n-lo)/split))
-			if !next.CompareAndSwap(int64(lo), int64(lo+size)) {
-				continue
-			}
-			f(lo, lo+size)
-		}
-	}
+	d := newDispenser(n, chunk, workers, f)
 	var wg sync.WaitGroup
 	for range min(workers, (n+chunk-1)/chunk) - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			work()
+			d.work()
 		}()
 	}
-	work()
+	d.work()
 	wg.Wait()
 }
+
+// dispenser hands out ForChunks' chunks to whichever goroutine asks.
+type dispenser struct {
+	n, chunk, split int
+	f               func(lo, hi int)
+	next            atomic.Int64
+	done            atomic.Int64 // indexes whose chunk f has finished
+}
+
+func newDispenser(n, chunk, workers int, f func(lo, hi int)) *dispenser {
+	return &dispenser{n: n, chunk: max(chunk, 1), split: 2 * max(workers, 1), f: f}
+}
+
+// work calls f on chunks until none is left.
+func (d *dispenser) work() {
+	for {
+		lo := int(d.next.Load())
+		if lo >= d.n {
+			return
+		}
+		size := min(d.chunk, max(1, (d.n-lo)/d.split))
+		if !d.next.CompareAndSwap(int64(lo), int64(lo+size)) {
+			continue
+		}
+		d.f(lo, lo+size)
+		d.done.Add(int64(size))
+	}
+}
+
+// finished reports whether every chunk is done.
+func (d *dispenser) finished() bool { return d.done.Load() >= int64(d.n) }

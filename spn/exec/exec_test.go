@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -369,6 +370,63 @@ func TestDeltaReaderSeesExactValue(t *testing.T) {
 		want := codec.EncodeNumeric(exec.U256From64(sum))
 		if len(out.Writes) != 1 || !bytes.Equal(out.Writes[0].Value, want) {
 			t.Fatalf("writes = %v, want fees=%d", out.Writes, sum)
+		}
+	}
+}
+
+// prepVM fails a transaction executed before its Prepare chunk finished.
+type prepVM struct {
+	exectest.VM
+	prepared []atomic.Bool
+}
+
+func (v *prepVM) Execute(tx int, view exec.View) (exectest.Result, error) {
+	if !v.prepared[tx].Load() {
+		return exectest.Result{}, fmt.Errorf("tx %d executed before it was prepared", tx)
+	}
+	return v.VM.Execute(tx, view)
+}
+
+// TestPrepare: Config.Prepare covers every transaction exactly once, in chunks of at
+// most PrepareChunk, and finishes before any transaction executes, on the sequential
+// path and on Block-STM (also when the chain fallback ends the block sequentially);
+// the output is the one without Prepare.
+func TestPrepare(t *testing.T) {
+	ctx := context.Background()
+	for _, shape := range []string{"no-conflict", "hot-100"} {
+		b, err := exectest.Workload(shape, 500, 200, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := exec.ExecuteSequential(ctx, exectest.VM{B: b}, len(b.Txs), b.Base, exec.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cfg := range []exec.Config{{Workers: 1}, {Workers: 2}, forced(1), forced(2), forced(4)} {
+			what := fmt.Sprintf("%s workers=%d force=%v", shape, cfg.Workers, cfg.ForceParallel)
+			vm := &prepVM{VM: exectest.VM{B: b}, prepared: make([]atomic.Bool, len(b.Txs))}
+			calls := make([]atomic.Int32, len(b.Txs))
+			cfg.PrepareChunk = 7
+			cfg.Prepare = func(lo, hi int) {
+				if hi-lo > 7 || lo >= hi {
+					t.Errorf("%s: chunk [%d, %d)", what, lo, hi)
+				}
+				time.Sleep(time.Duration(hi-lo) * time.Microsecond) // let the other goroutines get ahead
+				for i := lo; i < hi; i++ {
+					calls[i].Add(1)
+					vm.prepared[i].Store(true)
+				}
+			}
+			got, err := exec.Execute(ctx, vm, len(b.Txs), b.Base, cfg)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			for i := range calls {
+				if c := calls[i].Load(); c != 1 {
+					t.Fatalf("%s: tx %d prepared %d times", what, i, c)
+				}
+			}
+			sameOutput(t, what, want, got)
 		}
 	}
 }

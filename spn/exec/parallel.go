@@ -59,7 +59,8 @@ type parallel[R any] struct {
 	counters []txCounters
 
 	workers         []*worker
-	tail            *seqState // the sequential tail after a chain fallback
+	tail            *seqState  // the sequential tail after a chain fallback
+	prep            *dispenser // Config.Prepare's chunks, nil without
 	noChainFallback bool
 	stopAfter       int64
 	chain           atomic.Bool // the block was detected as a dependency chain
@@ -133,6 +134,18 @@ func (p *parallel[R]) fail(err error) {
 }
 
 func (p *parallel[R]) work(w *worker) {
+	if p.prep != nil {
+		// Config.Prepare: take chunks while there are any, then wait for the ones
+		// other goroutines still run (at most about one item each: the chunks shrink
+		// near the end), spinning rather than parking so as not to need a wake-up.
+		p.prep.work()
+		for !p.prep.finished() {
+			if p.s.stop.Load() {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
 	w.view.codec, w.view.mv, w.view.arena = p.mv.codec, p.mv, &w.arena // keeps a recycled view's buffers
 	w.arena.setChunk(p.n, len(p.workers))
 	p.s.run(func(t task) task {
@@ -215,6 +228,9 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	}
 	for i := range p.workers {
 		p.workers[i] = workerPool.Get().(*worker)
+	}
+	if cfg.Prepare != nil && n > 0 {
+		p.prep = newDispenser(n, cfg.prepareChunk(), workers, cfg.Prepare)
 	}
 	// Everything the workers built refers into their arenas; nothing of it is in the
 	// output (writes carry keys and values, not records), so it is recycled once the

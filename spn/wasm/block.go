@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"runtime"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -81,7 +81,8 @@ type blockVM struct {
 }
 
 // ExecuteBlock decodes the block's transactions and recovers their senders (on
-// cfg.Workers goroutines; see Block.Senders for a hint), then executes them on spn/exec. The error is non-nil only if
+// cfg.Workers goroutines, as spn/exec's Config.Prepare, which the engine sets; see
+// Block.Senders for a hint), then executes them on spn/exec. The error is non-nil only if
 // the block could not be executed (ctx cancelled, storage failure); a bad transaction
 // gets a StatusInvalidTx receipt and changes nothing.
 func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, cfg exec.Config) (*BlockResult, error) {
@@ -90,20 +91,25 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 		return nil, fmt.Errorf("wasm: block hint has %d senders for %d transactions", len(b.Senders), len(b.Txs))
 	}
 	vm := &blockVM{e: e, ctx: ctx, block: &b.BlockInfo, txs: make([]decodedTx, len(b.Txs))}
-	workers := cfg.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	// Decoding and sender recovery, in chunks, on the goroutines that then execute the
+	// block (exec.Config.Prepare); the phase ends when the last chunk is done.
+	var left atomic.Int64
+	var senders atomic.Int64
+	left.Store(int64(len(b.Txs)))
+	cfg.Prepare = func(lo, hi int) {
+		decodeChunk(b, vm.txs, lo, hi)
+		if left.Add(int64(lo-hi)) == 0 {
+			senders.Store(int64(time.Since(start)))
+		}
 	}
-	// Decoding and sender recovery, in chunks over the calling goroutine and
-	// workers-1 helpers.
-	exec.ForChunks(len(b.Txs), senderChunk, workers, func(lo, hi int) { decodeChunk(b, vm.txs, lo, hi) })
-	senders := time.Since(start)
+	cfg.PrepareChunk = senderChunk
 	out, err := exec.Execute[Receipt](ctx, vm, len(b.Txs), base, cfg)
 	if err != nil {
 		return nil, err
 	}
+	snd := time.Duration(senders.Load())
 	res := &BlockResult{Writes: out.Writes, Receipts: make([]Receipt, len(out.Results)), Stats: out.Stats,
-		Timing: Timing{Senders: senders, Execute: time.Since(start) - senders}}
+		Timing: Timing{Senders: snd, Execute: time.Since(start) - snd}}
 	for i, r := range out.Results {
 		rc := r.Result
 		if r.Err != nil {
