@@ -44,9 +44,14 @@ func NewRPCServer(app *App, bc Broadcaster) (*rpc.Server, error) {
 // Limits of the API.
 const (
 	DefaultQueryGas = 50_000_000 // gas of a query when the caller gives none
-	// ReadTimeout bounds the Wasm time of one query or simulation: the running call
-	// is stopped (wasm.Config.CloseOnContextDone) and the request fails.
-	ReadTimeout    = 5 * time.Second
+	// ReadTimeout bounds the time of one query or simulation: the running Wasm call
+	// is stopped (wasm.Config.CloseOnContextDone) and the request fails; a client
+	// that goes away stops it too. It is generous because the reads' engine compiles
+	// a contract the first time a read reaches it (a Go contract: ~3–4 s here, once
+	// per node; compilation itself is not interrupted), while gas bounds the call
+	// itself (the block gas limit of 150 M at the Go token's ~2 ns per gas is 0.3 s;
+	// ADR 015).
+	ReadTimeout    = 30 * time.Second
 	MaxEventBlocks = 10_000 // block range of one wasm_getEvents
 	MaxEvents      = 10_000 // events returned by one wasm_getEvents
 )
