@@ -69,7 +69,7 @@ type scalingRow struct {
 // measureScaling tells how much a second goroutine adds on this machine for the
 // kernels the workloads spend their time in (median of runs). Each goroutine keeps its
 // own state (nothing shared is written while they run). Since session 8 the recovery
-// kernel is the engines' own: batches of 16 in one cgo call (spn/ecrecover); before,
+// kernel is the engines' own: a batch per cgo call (spn/ecrecover); before,
 // it was one crypto.Ecrecover call per signature, and the multiply loop wrote a shared
 // variable every 50 multiplications.
 func measureScaling(runs int) []scalingRow {
@@ -88,7 +88,7 @@ func measureScaling(runs int) []scalingRow {
 		f    func(st *state)
 	}{
 		{"keccak256 (136 B)", 200_000, func(st *state) { st.x += uint64(crypto.Keccak256(buf)[0]) }},
-		{"ecrecover, 16 per cgo call", 200, func(st *state) {
+		{fmt.Sprintf("ecrecover, %d per cgo call", ecrecover.BatchSize), 3200 / ecrecover.BatchSize, func(st *state) {
 			for range ecrecover.BatchSize {
 				st.batch.Add(0, common.Hash(hash), (*ecrecover.Sig)(sig))
 			}

@@ -30,7 +30,11 @@ func Recover(hashes []common.Hash, sigs []Sig, pubs []Pub, ok []bool) {
 // Addresses is Recover followed by the Ethereum address of each key (the last 20
 // bytes of the keccak256 of X and Y); addrs[i] is zero where ok[i] is false.
 func Addresses(hashes []common.Hash, sigs []Sig, addrs []common.Address, ok []bool) {
-	pubs := make([]Pub, len(hashes))
+	addresses(hashes, sigs, make([]Pub, len(hashes)), addrs, ok)
+}
+
+// addresses is Addresses with the public keys recovered into pubs.
+func addresses(hashes []common.Hash, sigs []Sig, pubs []Pub, addrs []common.Address, ok []bool) {
 	Recover(hashes, sigs, pubs, ok)
 	for i := range pubs {
 		if !ok[i] {
@@ -51,8 +55,14 @@ func recoverOne(hash common.Hash, sig *Sig, pub *Pub) bool {
 	return true
 }
 
-// BatchSize is the capacity of a Batch.
-const BatchSize = 16
+// BatchSize is the capacity of a Batch: about 4 ms of recovery in one cgo call here.
+// Longer calls scale better across goroutines. ecrecover.Recover alone, with 2
+// goroutines over 1, scaled 1.16x at 1 signature per call, 1.69–1.80x at 16,
+// 1.72–1.86x at 64 and 1.78–2.00x at 256. In spn/wasm's benchmark (400-transfer
+// blocks, 7 alternating pairs), 64 against 16 gave the AS token a median of 1.72x
+// against 1.65x at 2 workers, better in 6 pairs of 7. 256 was worse there (1.43–1.71x):
+// its chunks are coarse for such blocks. Session 8, docs/bench/wasm.md.
+const BatchSize = 64
 
 // Batch collects up to BatchSize signatures, each with the caller's tag (e.g. the
 // transaction's index), and recovers their addresses in one call. The zero value is
@@ -64,6 +74,7 @@ type Batch struct {
 	tags   [BatchSize]int
 	addrs  [BatchSize]common.Address
 	ok     [BatchSize]bool
+	pubs   [BatchSize]Pub
 }
 
 // Add adds a signature over hash; it returns false, adding nothing, when the batch is
@@ -82,7 +93,7 @@ func (b *Batch) Add(tag int, hash common.Hash, sig *Sig) bool {
 func (b *Batch) Recover(f func(tag int, addr common.Address, ok bool)) {
 	n := b.n
 	b.n = 0
-	Addresses(b.hashes[:n], b.sigs[:n], b.addrs[:n], b.ok[:n])
+	addresses(b.hashes[:n], b.sigs[:n], b.pubs[:n], b.addrs[:n], b.ok[:n])
 	for i := range n {
 		f(b.tags[i], b.addrs[i], b.ok[i])
 	}

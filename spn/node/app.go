@@ -403,7 +403,7 @@ func (a *App) cacheSender(key [sha256.Size]byte, tx *types.Transaction) (*types.
 // decodeTxs prepares many transactions for decodeTx at once (a JSON-RPC batch of
 // eth_sendRawTransaction): those that are not cached yet and pass the checks before
 // the sender have their senders recovered in batches (evm.CacheSenders: one call into
-// libsecp256k1 per 16 signatures instead of one each) and are cached. It returns
+// libsecp256k1 per ecrecover.BatchSize signatures instead of one each) and are cached. It returns
 // nothing: decodeTx then answers each one, with its error for the others.
 func (a *App) decodeTxs(raws [][]byte) {
 	keys := make([][sha256.Size]byte, 0, len(raws))
