@@ -10,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/rawdb"
+	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/trie"
 	"github.com/ethereum/go-ethereum/trie/trienode"
 	"github.com/ethereum/go-ethereum/triedb"
@@ -326,13 +327,7 @@ func TestLinked(t *testing.T) {
 	}
 	acct, _ = ed.Commit()
 	store := rawdb.NewMemoryDatabase()
-	if err := acct.Unflushed(func(h common.Hash, blob []byte) error {
-		rawdb.WriteLegacyTrieNode(store, h, blob)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	acct.MarkFlushed()
+	flushTo(t, store, acct)
 	n := 0
 	if err := acct.Unflushed(func(common.Hash, []byte) error { n++; return nil }); err != nil || n != 0 {
 		t.Fatalf("after MarkFlushed: %d unflushed nodes (%v)", n, err)
@@ -513,13 +508,7 @@ func TestEvict(t *testing.T) {
 	if n := tr.Evict(2); n != 0 {
 		t.Fatalf("evicted %d subtrees of an unflushed trie", n)
 	}
-	if err := tr.Unflushed(func(h common.Hash, blob []byte) error {
-		rawdb.WriteLegacyTrieNode(store, h, blob)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	tr.MarkFlushed()
+	flushTo(t, store, tr)
 	n := tr.Evict(2)
 	if n < 16 {
 		t.Fatalf("evicted %d subtrees, want the flushed nodes below depth 2 of both tries", n)
@@ -636,13 +625,7 @@ func TestReadsDuringEditsAndFlushes(t *testing.T) {
 		versions = append(versions, version{cur, snap})
 		mu.Unlock()
 		if b%5 == 4 {
-			if err := cur.Unflushed(func(h common.Hash, blob []byte) error {
-				rawdb.WriteLegacyTrieNode(store, h, blob)
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			cur.MarkFlushed()
+			flushTo(t, store, cur)
 			cur.Evict(2)
 		}
 	}
@@ -652,4 +635,17 @@ func TestReadsDuringEditsAndFlushes(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
+}
+
+// flushTo writes tr's unflushed nodes to store in the hash-scheme layout and marks
+// them flushed, as a node's Persist does.
+func flushTo(t *testing.T, store ethdb.KeyValueWriter, tr *Trie) {
+	t.Helper()
+	if err := tr.Unflushed(func(h common.Hash, blob []byte) error {
+		rawdb.WriteLegacyTrieNode(store, h, blob)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tr.MarkFlushed()
 }
