@@ -294,13 +294,13 @@ func (a *arena) release() {
 		clear(c)
 	}
 	clear(a.created[:cap(a.created)])
-	clear(a.recent[:])
 	a.free.records = keep(append(a.free.records, a.used.records...))
 	a.free.reads = keep(append(a.free.reads, a.used.reads...))
 	a.free.keys = keep(append(a.free.keys, a.used.keys...))
 	clear(a.used.records) // the chunks are in free now, or dropped
 	clear(a.used.reads)
 	clear(a.used.keys)
+	// recent and the current chunks start empty again (zero values)
 	*a = arena{created: a.created[:0], free: a.free, used: chunks{records: a.used.records[:0], reads: a.used.reads[:0], keys: a.used.keys[:0]}}
 }
 
