@@ -1,6 +1,8 @@
 package ecrecover
 
 import (
+	"sync"
+
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 )
@@ -75,6 +77,19 @@ type Batch struct {
 	addrs  [BatchSize]common.Address
 	ok     [BatchSize]bool
 	pubs   [BatchSize]Pub
+}
+
+// batchPool holds empty Batches: one is about 15 KB, and a block's sender recovery
+// takes one per chunk of transactions.
+var batchPool = sync.Pool{New: func() any { return new(Batch) }}
+
+// GetBatch returns an empty Batch from a pool; PutBatch gives it back.
+func GetBatch() *Batch { return batchPool.Get().(*Batch) }
+
+// PutBatch empties b and returns it to GetBatch's pool. b must not be used afterwards.
+func PutBatch(b *Batch) {
+	b.n = 0
+	batchPool.Put(b)
 }
 
 // Add adds a signature over hash; it returns false, adding nothing, when the batch is

@@ -145,7 +145,8 @@ func CacheSenders(signer types.Signer, txs []*types.Transaction) {
 // them (ok false where the signature did not recover); it calls other for the rest.
 func recoverChunk(txs []*types.Transaction, lo, hi int, signer types.Signer, batchTypes *[256]bool,
 	recovered func(i int, from common.Address, ok bool), other func(i int)) {
-	var batch ecrecover.Batch
+	batch := ecrecover.GetBatch()
+	defer ecrecover.PutBatch(batch)
 	for i := lo; i < hi; i++ {
 		var hash common.Hash
 		var sig ecrecover.Sig

@@ -67,7 +67,7 @@ type Timing struct {
 }
 
 type decodedTx struct {
-	tx     *Tx
+	tx     Tx
 	sender Address
 	err    error
 }
@@ -75,7 +75,7 @@ type decodedTx struct {
 // blockVM is the exec.VM of one block.
 type blockVM struct {
 	e     *Engine
-	ctx   context.Context
+	ctx   context.Context // callContext
 	block *BlockInfo
 	txs   []decodedTx
 }
@@ -90,7 +90,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	if b.Senders != nil && len(b.Senders) != len(b.Txs) {
 		return nil, fmt.Errorf("wasm: block hint has %d senders for %d transactions", len(b.Senders), len(b.Txs))
 	}
-	vm := &blockVM{e: e, ctx: ctx, block: &b.BlockInfo, txs: make([]decodedTx, len(b.Txs))}
+	vm := &blockVM{e: e, ctx: e.callContext(ctx), block: &b.BlockInfo, txs: make([]decodedTx, len(b.Txs))}
 	// Decoding and sender recovery, in chunks, on the goroutines that then execute the
 	// block (exec.Config.Prepare); the phase ends when the last chunk is done.
 	var left atomic.Int64
@@ -129,10 +129,11 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 // out-of-range values). A signature the batch cannot recover goes through Tx.Sender
 // for its error.
 func decodeChunk(b *Block, txs []decodedTx, lo, hi int) {
-	var batch ecrecover.Batch
+	batch := ecrecover.GetBatch()
+	defer ecrecover.PutBatch(batch)
 	for i := lo; i < hi; i++ {
 		d := &txs[i]
-		if d.tx, d.err = DecodeTx(b.Txs[i]); d.err != nil {
+		if d.err = decodeTx(b.Txs[i], &d.tx); d.err != nil {
 			continue
 		}
 		switch {
@@ -173,7 +174,7 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 	if d.err != nil {
 		return Receipt{}, d.err
 	}
-	tx := d.tx
+	tx := &d.tx
 	if tx.ChainID != vm.e.cfg.ChainID {
 		return Receipt{}, errorf(ErrChainID, "%d, want %d", tx.ChainID, vm.e.cfg.ChainID)
 	}
@@ -203,7 +204,7 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 		return Receipt{}, errorf(ErrInsufficient, "balance %v", bal)
 	}
 
-	ev := &env{e: vm.e, ctx: vm.ctx, st: st, block: vm.block, origin: d.sender}
+	ev := newEnv(vm.e, vm.ctx, st, vm.block, d.sender)
 	rc := ev.apply(tx, d.sender, tx.GasLimit-intrinsic)
 	if ev.fatal != nil {
 		return Receipt{}, ev.fatal
@@ -313,7 +314,7 @@ func (ev *env) instantiate(tx *Tx, sender Address, gas uint64) (Address, callRes
 func (e *Engine) Query(ctx context.Context, base exec.Storage, block BlockInfo, caller, contract Address, input []byte, gas uint64) ([]byte, uint64, error) {
 	st := getTxState(roView{base})
 	defer st.release()
-	ev := &env{e: e, ctx: ctx, st: st, block: &block, origin: caller}
+	ev := newEnv(e, e.callContext(ctx), st, &block, caller)
 	res := ev.call(caller, contract, exec.U256{}, input, gas, 0, true)
 	if ev.fatal != nil {
 		return nil, res.gasUsed, ev.fatal

@@ -355,14 +355,27 @@ func (ev *env) call(caller, to Address, value exec.U256, input []byte, gas uint6
 	return ev.run(c, "call", caller, to, value, input, gas, depth, readOnly)
 }
 
+// callContext is the parent context of a block's or a query's calls: ctx with the
+// engine's memory allocator for new instances.
+func (e *Engine) callContext(ctx context.Context) context.Context {
+	return experimental.WithMemoryAllocator(ctx, e.mem)
+}
+
 // run executes entry of c with gas, in an instance in its post-instantiation state.
 func (ev *env) run(c *compiledCode, entry string, caller, self Address, value exec.U256, input []byte, gas uint64, depth int, readOnly bool) callResult {
 	cost := uint64(InstanceGas) + uint64(InstancePageGas)*uint64(c.pages)
 	if gas < cost {
 		return callResult{status: StatusOutOfGas, gasUsed: gas, err: ErrOutOfGas}
 	}
-	f := &frame{env: ev, caller: caller, self: self, value: value, input: input, depth: depth, readOnly: readOnly}
-	ctx := context.WithValue(experimental.WithMemoryAllocator(ev.ctx, ev.e.mem), frameKey{}, f)
+	outer := ev.cc.f
+	f := &ev.top
+	if outer != nil {
+		f = new(frame)
+	}
+	*f = frame{env: ev, caller: caller, self: self, value: value, input: input, depth: depth, readOnly: readOnly}
+	ev.cc.f = f
+	defer func() { ev.cc.f = outer }()
+	ctx := &ev.cc
 	inst, err := ev.e.instance(ctx, c)
 	if err != nil {
 		if ctx.Err() != nil {

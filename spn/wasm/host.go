@@ -40,11 +40,37 @@ const (
 // env is one transaction's (or query's) execution: shared by its nested calls.
 type env struct {
 	e      *Engine
-	ctx    context.Context
 	st     *txState
 	block  *BlockInfo
 	origin Address
 	fatal  error // the view failed (ErrSuspended, storage): the whole execution stops
+
+	cc  callCtx // the context of every call of this execution
+	top frame   // the outermost call's frame (inner calls allocate theirs)
+}
+
+// newEnv returns an execution env whose calls run under ctx, which should carry the
+// engine's memory allocator (callContext).
+func newEnv(e *Engine, ctx context.Context, st *txState, block *BlockInfo, origin Address) *env {
+	ev := &env{e: e, st: st, block: block, origin: origin}
+	ev.cc.Context = ctx
+	return ev
+}
+
+// callCtx carries the running frame to the host functions: one per env, its frame
+// updated as calls nest and return, so that a call allocates no context. Everything
+// else is its parent's.
+type callCtx struct {
+	context.Context
+	f *frame
+}
+
+// Value implements context.Context.
+func (c *callCtx) Value(key any) any {
+	if _, ok := key.(frameKey); ok {
+		return c.f
+	}
+	return c.Context.Value(key)
 }
 
 // frame is one contract call: one fresh instance.
@@ -65,7 +91,12 @@ type frame struct {
 
 type frameKey struct{}
 
-func frameOf(ctx context.Context) *frame { return ctx.Value(frameKey{}).(*frame) }
+func frameOf(ctx context.Context) *frame {
+	if c, ok := ctx.(*callCtx); ok {
+		return c.f
+	}
+	return ctx.Value(frameKey{}).(*frame)
+}
 
 // trap stops the instance with err (wazero recovers the panic and returns it wrapped).
 func trap(err error) { panic(err) }

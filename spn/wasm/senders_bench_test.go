@@ -36,7 +36,7 @@ func BenchmarkBlockSenders(b *testing.B) {
 		run(b, func(txs []decodedTx, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				d := &txs[i]
-				if d.tx, d.err = DecodeTx(blk.Txs[i]); d.err == nil {
+				if d.err = decodeTx(blk.Txs[i], &d.tx); d.err == nil {
 					d.sender, d.err = d.tx.Sender()
 				}
 			}

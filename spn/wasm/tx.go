@@ -164,13 +164,23 @@ func AddressOf(key []byte) (Address, error) {
 // kind, unused fields zero, signature values in range (low s, v in {0,1}). It does
 // not recover the sender.
 func DecodeTx(b []byte) (*Tx, error) {
+	tx := new(Tx)
+	if err := decodeTx(b, tx); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+// decodeTx is DecodeTx into *tx, which it overwrites whole (also on error).
+func decodeTx(b []byte, tx *Tx) error {
+	*tx = Tx{}
 	if len(b) < txFixedLen+sigLen {
-		return nil, errorf(ErrTxEncoding, "%d bytes, at least %d", len(b), txFixedLen+sigLen)
+		return errorf(ErrTxEncoding, "%d bytes, at least %d", len(b), txFixedLen+sigLen)
 	}
 	if b[0] != TxVersion {
-		return nil, errorf(ErrTxEncoding, "version %d", b[0])
+		return errorf(ErrTxEncoding, "version %d", b[0])
 	}
-	tx := &Tx{Kind: TxKind(b[1])}
+	tx.Kind = TxKind(b[1])
 	p := 2
 	u64 := func() uint64 { v := binary.BigEndian.Uint64(b[p:]); p += 8; return v }
 	tx.ChainID, tx.Nonce, tx.GasLimit, tx.GasPrice = u64(), u64(), u64(), u64()
@@ -182,10 +192,10 @@ func DecodeTx(b []byte) (*Tx, error) {
 	n := binary.BigEndian.Uint32(b[p:])
 	p += 4
 	if n > MaxTxData {
-		return nil, errorf(ErrTxEncoding, "data of %d bytes, at most %d", n, MaxTxData)
+		return errorf(ErrTxEncoding, "data of %d bytes, at most %d", n, MaxTxData)
 	}
 	if uint64(len(b)) != uint64(p)+uint64(n)+sigLen {
-		return nil, errorf(ErrTxEncoding, "length %d, want %d", len(b), uint64(p)+uint64(n)+sigLen)
+		return errorf(ErrTxEncoding, "length %d, want %d", len(b), uint64(p)+uint64(n)+sigLen)
 	}
 	if n > 0 {
 		tx.Data = append([]byte(nil), b[p:p+int(n)]...)
@@ -197,27 +207,27 @@ func DecodeTx(b []byte) (*Tx, error) {
 	switch tx.Kind {
 	case TxTransfer:
 		if tx.CodeHash != zeroH || len(tx.Data) != 0 {
-			return nil, errorf(ErrTxEncoding, "transfer with code hash or data")
+			return errorf(ErrTxEncoding, "transfer with code hash or data")
 		}
 	case TxUpload:
 		if tx.To != zeroA || !tx.Value.IsZero() || tx.CodeHash != zeroH || len(tx.Data) == 0 {
-			return nil, errorf(ErrTxEncoding, "upload carries only data")
+			return errorf(ErrTxEncoding, "upload carries only data")
 		}
 	case TxInstantiate:
 		if tx.To != zeroA || tx.CodeHash == zeroH {
-			return nil, errorf(ErrTxEncoding, "instantiate needs a code hash and no recipient")
+			return errorf(ErrTxEncoding, "instantiate needs a code hash and no recipient")
 		}
 	case TxCall:
 		if tx.CodeHash != zeroH {
-			return nil, errorf(ErrTxEncoding, "call with a code hash")
+			return errorf(ErrTxEncoding, "call with a code hash")
 		}
 	default:
-		return nil, errorf(ErrTxEncoding, "kind %d", tx.Kind)
+		return errorf(ErrTxEncoding, "kind %d", tx.Kind)
 	}
 	if !sigValuesOK(tx.Sig[:]) {
-		return nil, errorf(ErrSignature, "signature values out of range")
+		return errorf(ErrSignature, "signature values out of range")
 	}
-	return tx, nil
+	return nil
 }
 
 // ContractAddress is the address of the contract that sender creates with a
