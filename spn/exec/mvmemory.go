@@ -132,16 +132,56 @@ type mvMemory struct {
 	meta   []txMeta
 }
 
+// mvPool recycles multi-version memories, with their shard maps and transaction
+// metadata, from block to block (see release).
+var mvPool = sync.Pool{New: func() any { return &mvMemory{seed: maphash.MakeSeed()} }}
+
 func newMVMemory(n int, base Storage, codec NumericCodec) *mvMemory {
-	mv := &mvMemory{base: base, codec: codec, seed: maphash.MakeSeed(), meta: make([]txMeta, n)}
+	mv := mvPool.Get().(*mvMemory)
+	mv.base, mv.codec = base, codec
+	if cap(mv.meta) >= n {
+		mv.meta = mv.meta[:n]
+	} else {
+		mv.meta = make([]txMeta, n)
+	}
 	// Size the shards for about two keys per transaction (an account's balance and
-	// nonce); a block touching more grows them. Small blocks create them lazily.
+	// nonce); a block touching more grows them. Small blocks create them lazily. A
+	// recycled map keeps the room it grew to.
 	if hint := 2 * n / numShards; hint >= 8 {
 		for i := range mv.shards {
-			mv.shards[i].m = make(map[string]*mvKey, hint)
+			if mv.shards[i].m == nil {
+				mv.shards[i].m = make(map[string]*mvKey, hint)
+			}
 		}
 	}
 	return mv
+}
+
+// keptShardKeys and keptMeta bound what a recycled mvMemory keeps: clearing a map
+// costs its capacity, which a huge block would leave for every later one.
+const (
+	keptShardKeys = 1024
+	keptMeta      = 1 << 14
+)
+
+// release empties mv and returns it to the pool. It runs when no worker runs any more
+// and the output is built: nothing in the output refers to mv (writes carry the
+// VM's keys and values, not records).
+func (mv *mvMemory) release() {
+	for i := range mv.shards {
+		sh := &mv.shards[i]
+		if len(sh.m) > keptShardKeys {
+			sh.m = nil
+		}
+		clear(sh.m)
+	}
+	clear(mv.meta)
+	meta := mv.meta[:0]
+	if cap(meta) > keptMeta {
+		meta = nil
+	}
+	mv.base, mv.codec, mv.meta = nil, nil, meta
+	mvPool.Put(mv)
 }
 
 // lookup returns the record of key, or nil if no transaction touched it yet. A
@@ -539,8 +579,11 @@ func (mv *mvMemory) finals(n, workers int, v *view) ([]final, error) {
 // locks are still taken, for the race detector's sake. It reports false if a key's
 // value is not plain (not numeric after deltas, or a base read failed): the caller
 // then builds the write set the general way, which reports the error in key order.
-func (mv *mvMemory) sortedWrites(created []*mvKey, n int) ([]Write, bool) {
-	refs := make([]keyRef, 0, len(created))
+//
+// refs and ws are buffers to reuse (their contents are overwritten); sortedWrites
+// returns them, grown as needed, with the part in ws.
+func (mv *mvMemory) sortedWrites(created []*mvKey, n int, refs []keyRef, ws []Write) ([]Write, []keyRef, bool) {
+	refs = refs[:0]
 	for _, k := range created {
 		k.mu.RLock()
 		written := len(k.versions) > 0
@@ -550,7 +593,7 @@ func (mv *mvMemory) sortedWrites(created []*mvKey, n int) ([]Write, bool) {
 		}
 	}
 	slices.SortFunc(refs, func(a, b keyRef) int { return strings.Compare(a.key, b.key) })
-	ws := make([]Write, len(refs))
+	ws = slices.Grow(ws[:0], len(refs))[:len(refs)]
 	for i, r := range refs {
 		r.k.mu.RLock()
 		res := mv.resolveLocked(r.k, int32(n))
@@ -558,7 +601,7 @@ func (mv *mvMemory) sortedWrites(created []*mvKey, n int) ([]Write, bool) {
 		if res.needBase { // only deltas were added to a key no transaction read
 			val, err := mv.base.Get(r.key)
 			if err != nil {
-				return nil, false
+				return ws, refs, false
 			}
 			if len(val) == 0 {
 				val = nil
@@ -571,7 +614,7 @@ func (mv *mvMemory) sortedWrites(created []*mvKey, n int) ([]Write, bool) {
 			r.k.mu.Unlock()
 		}
 		if res.blocked || res.needBase || res.lv.bad {
-			return nil, false
+			return ws, refs, false
 		}
 		val := res.lv.raw
 		if res.lv.numeric {
@@ -579,7 +622,7 @@ func (mv *mvMemory) sortedWrites(created []*mvKey, n int) ([]Write, bool) {
 		}
 		ws[i] = Write{Key: r.key, Value: val}
 	}
-	return ws, true
+	return ws, refs, true
 }
 
 // mergeWrites merges key-ordered parts with disjoint keys.

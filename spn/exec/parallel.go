@@ -26,6 +26,7 @@ type worker struct {
 	aborts      atomic.Int64
 	part        []Write // the worker's part of the write set (see mvMemory.sortedWrites)
 	partOK      bool
+	refs        []keyRef // sortedWrites' buffer
 	_           [64]byte
 }
 
@@ -43,11 +44,22 @@ func (p *parallel[R]) releaseWorkers() {
 		w.executions.Store(0)
 		w.suspensions.Store(0)
 		w.aborts.Store(0)
-		w.part, w.partOK = nil, false
+		clear(w.part)
+		clear(w.refs)
+		w.part, w.refs, w.partOK = w.part[:0], w.refs[:0], false
+		if cap(w.part) > keptWrites {
+			w.part = nil
+		}
+		if cap(w.refs) > keptWrites {
+			w.refs = nil
+		}
 		workerPool.Put(w)
 		p.workers[i] = nil
 	}
 }
+
+// keptWrites bounds the write-set buffers a recycled worker keeps.
+const keptWrites = 4096
 
 // parallel is one Block-STM execution of a block.
 type parallel[R any] struct {
@@ -158,7 +170,7 @@ func (p *parallel[R]) work(w *worker) {
 	// the block is done, in parallel and without waking another goroutine; the calling
 	// goroutine merges the parts.
 	if p.s.done.Load() && !p.s.stop.Load() {
-		w.part, w.partOK = p.mv.sortedWrites(w.arena.created, p.n)
+		w.part, w.refs, w.partOK = p.mv.sortedWrites(w.arena.created, p.n, w.refs, w.part)
 	}
 }
 
@@ -232,9 +244,10 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	if cfg.Prepare != nil && n > 0 {
 		p.prep = newDispenser(n, cfg.prepareChunk(), workers, cfg.Prepare)
 	}
-	// Everything the workers built refers into their arenas; nothing of it is in the
-	// output (writes carry keys and values, not records), so it is recycled once the
-	// output is complete.
+	// Everything the workers built refers into their arenas and the multi-version
+	// memory; nothing of it is in the output (writes carry keys and values, not
+	// records), so it is recycled once the output is complete.
+	defer p.mv.release()
 	defer p.releaseWorkers()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -344,7 +357,13 @@ func (p *parallel[R]) workerWrites() ([]Write, bool) {
 		}
 		parts[i] = w.part
 	}
-	return mergeWrites(parts), true
+	out := mergeWrites(parts)
+	for _, w := range p.workers {
+		if len(out) > 0 && len(w.part) > 0 && &out[0] == &w.part[0] {
+			w.part = nil // the output is this part: the worker must not reuse it
+		}
+	}
+	return out, true
 }
 
 // sequentialTail finishes a block after the chain fallback stopped the workers. The
