@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,12 +74,47 @@ type decodedTx struct {
 	err    error
 }
 
+// decodedPool recycles blocks' decoded transactions (about 250 bytes each).
+var decodedPool sync.Pool
+
+// keptDecoded bounds the decoded transactions a recycled buffer holds.
+const keptDecoded = 1 << 13
+
+func getDecoded(n int) []decodedTx {
+	if p, _ := decodedPool.Get().(*[]decodedTx); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]decodedTx, n)
+}
+
+func putDecoded(txs []decodedTx) {
+	if cap(txs) > keptDecoded {
+		return
+	}
+	clear(txs)
+	txs = txs[:0]
+	decodedPool.Put(&txs)
+}
+
 // blockVM is the exec.VM of one block.
 type blockVM struct {
 	e     *Engine
 	ctx   context.Context // callContext
 	block *BlockInfo
 	txs   []decodedTx
+	envs  sync.Pool // the block's envs, reused from transaction to transaction (newEnv)
+}
+
+// env returns an env for a transaction of the block: a finished one if there is one.
+// An env is only reused within its block: its context never changes, so a goroutine
+// that wazero left watching an earlier call's context reads nothing that moves.
+func (vm *blockVM) env(st *txState, origin Address) *env {
+	ev, _ := vm.envs.Get().(*env)
+	if ev == nil {
+		return newEnv(vm.e, vm.ctx, st, vm.block, origin)
+	}
+	ev.st, ev.origin, ev.fatal = st, origin, nil
+	return ev
 }
 
 // ExecuteBlock decodes the block's transactions and recovers their senders (on
@@ -90,7 +127,10 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	if b.Senders != nil && len(b.Senders) != len(b.Txs) {
 		return nil, fmt.Errorf("wasm: block hint has %d senders for %d transactions", len(b.Senders), len(b.Txs))
 	}
-	vm := &blockVM{e: e, ctx: e.callContext(ctx), block: &b.BlockInfo, txs: make([]decodedTx, len(b.Txs))}
+	vm := &blockVM{e: e, ctx: e.callContext(ctx), block: &b.BlockInfo, txs: getDecoded(len(b.Txs))}
+	// Nothing of the decoded transactions is in the result (receipts copy what they
+	// keep), and exec.Execute returns only when no goroutine of the block runs.
+	defer putDecoded(vm.txs)
 	// Decoding and sender recovery, in chunks, on the goroutines that then execute the
 	// block (exec.Config.Prepare); the phase ends when the last chunk is done.
 	var left atomic.Int64
@@ -204,10 +244,13 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 		return Receipt{}, errorf(ErrInsufficient, "balance %v", bal)
 	}
 
-	ev := newEnv(vm.e, vm.ctx, st, vm.block, d.sender)
+	ev := vm.env(st, d.sender)
 	rc := ev.apply(tx, d.sender, tx.GasLimit-intrinsic)
-	if ev.fatal != nil {
-		return Receipt{}, ev.fatal
+	fatal := ev.fatal
+	ev.st, ev.fatal, ev.top = nil, nil, frame{}
+	vm.envs.Put(ev)
+	if fatal != nil {
+		return Receipt{}, fatal
 	}
 	rc.GasUsed += intrinsic
 	st.set(NonceKey(d.sender), encodeNonce(nonce+1))
@@ -297,7 +340,7 @@ func (ev *env) instantiate(tx *Tx, sender Address, gas uint64) (Address, callRes
 	if old != nil {
 		return addr, callResult{status: StatusTrap, err: errorf(ErrTrap, "contract %x exists", addr)}
 	}
-	ev.st.set(ContractKey(addr), tx.CodeHash[:])
+	ev.st.set(ContractKey(addr), bytes.Clone(tx.CodeHash[:])) // tx is the block's, recycled after it
 	if ok, err := ev.st.move(sender, addr, tx.Value); err != nil {
 		ev.fatal = err
 		return addr, callResult{}
