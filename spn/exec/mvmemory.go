@@ -293,6 +293,11 @@ type arena struct {
 	recent  [64]recent
 	chunk   int // entries per allocation, sized to the block
 
+	// spare is the longest version list of a record of an earlier block, emptied: the
+	// next key that outgrows its versions' room takes it (a hot key, such as the
+	// block's beneficiary, has a version per transaction).
+	spare []mvEntry
+
 	// The chunks handed out in this block (used) and those kept from earlier blocks,
 	// cleared, for the next allocations (free). A worker and its arena are recycled
 	// between blocks (workerPool).
@@ -306,8 +311,12 @@ type chunks struct {
 	keys    [][]*mvKey
 }
 
-// keptChunks bounds the chunks of each kind a recycled arena keeps.
-const keptChunks = 64
+// keptChunks bounds the chunks of each kind a recycled arena keeps, and keptVersions
+// the room of its spare version list.
+const (
+	keptChunks   = 64
+	keptVersions = 1 << 14
+)
 
 // setChunk sizes the arena's allocations for a worker's share of an n-transaction
 // block (about two keys and reads per transaction), between 16 and 1024 entries: a
@@ -325,8 +334,14 @@ func (a *arena) setChunk(n, workers int) {
 // read through, and read sets and written-key lists are copied over whole.
 func (a *arena) release() {
 	for _, c := range a.used.records {
+		for i := range c {
+			if v := c[i].versions; cap(v) > max(1, cap(a.spare)) && cap(v) <= keptVersions {
+				a.spare = v[:0]
+			}
+		}
 		clear(c)
 	}
+	clear(a.spare[:cap(a.spare)])
 	for _, c := range a.used.reads {
 		clear(c)
 	}
@@ -341,7 +356,7 @@ func (a *arena) release() {
 	clear(a.used.reads)
 	clear(a.used.keys)
 	// recent and the current chunks start empty again (zero values)
-	*a = arena{created: a.created[:0], free: a.free, used: chunks{records: a.used.records[:0], reads: a.used.reads[:0], keys: a.used.keys[:0]}}
+	*a = arena{created: a.created[:0], free: a.free, spare: a.spare, used: chunks{records: a.used.records[:0], reads: a.used.reads[:0], keys: a.used.keys[:0]}}
 }
 
 func keep[T any](cs [][]T) [][]T {
@@ -439,6 +454,10 @@ func (mv *mvMemory) record(tx, inc int, v *view, keepWrites bool, a *arena) bool
 		if pos, ok := k.find(t); ok {
 			k.versions[pos] = ent
 		} else {
+			if len(k.versions) == cap(k.versions) && cap(a.spare) > len(k.versions) {
+				k.versions = append(a.spare, k.versions...)
+				a.spare = nil
+			}
 			k.versions = slices.Insert(k.versions, pos, ent)
 			wroteNew = true
 		}
