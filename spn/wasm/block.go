@@ -220,7 +220,7 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 	}
 	st := getTxState(v)
 	defer st.release()
-	nb, err := st.get(NonceKey(d.sender))
+	nb, err := st.get(st.addrKey(prefixNonce, d.sender))
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -253,7 +253,7 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 		return Receipt{}, fatal
 	}
 	rc.GasUsed += intrinsic
-	st.set(NonceKey(d.sender), encodeNonce(nonce+1))
+	st.set(st.addrKey(prefixNonce, d.sender), encodeNonce(nonce+1))
 	fee := mul64(rc.GasUsed, tx.GasPrice)
 	if bal, err = st.balance(d.sender); err != nil {
 		return Receipt{}, err
@@ -262,7 +262,7 @@ func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 	rc.Events, rc.Messages = st.events, st.messages
 	st.flush()
 	if !fee.IsZero() {
-		if err := v.AddDelta(BalanceKey(vm.block.Beneficiary), fee); err != nil {
+		if err := v.AddDelta(st.addrKey(prefixBalance, vm.block.Beneficiary), fee); err != nil {
 			return Receipt{}, err
 		}
 	}

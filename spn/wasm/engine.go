@@ -332,7 +332,7 @@ func (ev *env) call(caller, to Address, value exec.U256, input []byte, gas uint6
 	} else if !ok {
 		return callResult{status: StatusInsufficient, err: ErrInsufficient}
 	}
-	h, err := ev.st.get(ContractKey(to))
+	h, err := ev.st.get(ev.st.addrKey(prefixContract, to))
 	if err != nil {
 		ev.fatal = err
 		return callResult{status: StatusTrap}

@@ -222,7 +222,7 @@ var abiFuncs = []hostFunc{
 			trap(errorf(ErrHostArgs, "storage key of %d bytes", kn))
 		}
 		f.charge(StorageReadGas + CopyGasPerByte*uint64(kn))
-		v := f.get(StorageKey(f.self, read(m, u32(s[0]), kn)))
+		v := f.get(f.env.st.storageKey(f.self, read(m, u32(s[0]), kn)))
 		if v == nil {
 			s[0] = uint64(math.MaxUint32) // -1: absent
 			return
@@ -241,7 +241,7 @@ var abiFuncs = []hostFunc{
 			trap(errorf(ErrHostArgs, "storage slot of %d+%d bytes", kn, vn))
 		}
 		f.charge(StorageWriteGas + StorageByteGas*uint64(kn+vn))
-		k := StorageKey(f.self, read(m, u32(s[0]), kn))
+		k := f.env.st.storageKey(f.self, read(m, u32(s[0]), kn))
 		f.env.st.set(k, append([]byte(nil), read(m, u32(s[2]), vn)...))
 	}},
 	{"storage_delete", func(ctx context.Context, m api.Module, s []uint64) {
@@ -252,7 +252,7 @@ var abiFuncs = []hostFunc{
 			trap(errorf(ErrHostArgs, "storage key of %d bytes", kn))
 		}
 		f.charge(StorageDeleteGas)
-		f.env.st.set(StorageKey(f.self, read(m, u32(s[0]), kn)), nil)
+		f.env.st.set(f.env.st.storageKey(f.self, read(m, u32(s[0]), kn)), nil)
 	}},
 	{"caller", func(ctx context.Context, m api.Module, s []uint64) {
 		f := frameOf(ctx)

@@ -65,6 +65,42 @@ type txState struct {
 	journal  []journalEntry
 	events   []Event
 	messages []Message
+
+	// keys remembers the last state keys built (a transaction builds the same few
+	// several times: a read, then a write), kept across the transactions a pooled
+	// txState serves (a block's contract and beneficiary recur).
+	keys    [8]string
+	keysPos int
+}
+
+// key returns b as a string, one remembered if it equals b, else a new one it
+// remembers.
+func (s *txState) key(b []byte) string {
+	for _, k := range s.keys {
+		if k == string(b) {
+			return k
+		}
+	}
+	k := string(b)
+	s.keys[s.keysPos] = k
+	s.keysPos = (s.keysPos + 1) % len(s.keys)
+	return k
+}
+
+// addrKey is the package's addrKey, through key.
+func (s *txState) addrKey(prefix byte, addr Address) string {
+	var b [1 + 20]byte
+	b[0] = prefix
+	copy(b[1:], addr[:])
+	return s.key(b[:])
+}
+
+// storageKey is StorageKey, through key.
+func (s *txState) storageKey(addr Address, slot []byte) string {
+	var buf [1 + 20 + 64]byte
+	b := append(buf[:0], prefixStorage)
+	b = append(b, addr[:]...)
+	return s.key(append(b, slot...))
 }
 
 type journalEntry struct {
@@ -105,7 +141,7 @@ func (s *txState) release() {
 	}
 	clear(s.writes)
 	clear(s.journal[:cap(s.journal)])
-	*s = txState{writes: s.writes, journal: s.journal[:0]}
+	*s = txState{writes: s.writes, journal: s.journal[:0], keys: s.keys, keysPos: s.keysPos}
 	txStates.Put(s)
 }
 
@@ -126,14 +162,16 @@ func (s *txState) set(key string, value []byte) {
 }
 
 func (s *txState) balance(a Address) (exec.U256, error) {
-	b, err := s.get(BalanceKey(a))
+	b, err := s.get(s.addrKey(prefixBalance, a))
 	if err != nil {
 		return exec.U256{}, err
 	}
 	return exec.U256FromBytes(b)
 }
 
-func (s *txState) setBalance(a Address, v exec.U256) { s.set(BalanceKey(a), EncodeBalance(v)) }
+func (s *txState) setBalance(a Address, v exec.U256) {
+	s.set(s.addrKey(prefixBalance, a), EncodeBalance(v))
+}
 
 // move transfers amount from -> to; false if from's balance is short.
 func (s *txState) move(from, to Address, amount exec.U256) (bool, error) {
