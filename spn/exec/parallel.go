@@ -249,6 +249,11 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	// records), so it is recycled once the output is complete.
 	defer p.mv.release()
 	defer p.releaseWorkers()
+	defer func() {
+		if p.tail != nil {
+			p.tail.release()
+		}
+	}()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package exec_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -11,9 +12,10 @@ import (
 )
 
 // TestOutputOutlivesRecycling checks that a block's output stays as it was while later
-// blocks run: the executor recycles its workers' buffers and the multi-version memory
-// from block to block, and none of that may be the output (a worker's part of the
-// write set is the output when the other workers wrote nothing).
+// blocks run: the executor recycles its workers' buffers, the multi-version memory and
+// the sequential path's state from block to block, and none of that may be the output
+// (a worker's part of the write set is the output when the other workers wrote
+// nothing).
 func TestOutputOutlivesRecycling(t *testing.T) {
 	ctx := context.Background()
 	n := seeds(60, 600)
@@ -29,16 +31,39 @@ func TestOutputOutlivesRecycling(t *testing.T) {
 		if err != nil {
 			continue // a failing block has no output to keep
 		}
-		out, err := exec.Execute(ctx, vm, len(b.Txs), b.Base, forced(2+seed%3))
+		keep := &exec.Output[exectest.Result]{Writes: cloneWrites(want.Writes), Results: want.Results}
+		cfg := forced(2 + seed%3)
+		if seed%2 == 1 { // end in the sequential tail (its own recycled state)
+			cfg = exec.WithStopAfter(cfg, int64(1+r.IntN(len(b.Txs)+1)))
+		}
+		out, err := exec.Execute(ctx, vm, len(b.Txs), b.Base, cfg)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		what := fmt.Sprintf("seed %d", seed)
 		sameOutput(t, what, want, out)
-		for j := range 3 {
+		for j := range 4 {
 			o := exectest.Random(r, exectest.RandomParams(r, 120))
-			_, _ = exec.Execute(ctx, exectest.VM{B: o}, len(o.Txs), o.Base, forced(1+j))
+			ov := exectest.VM{B: o}
+			if j == 0 {
+				_, _ = exec.ExecuteSequential(ctx, ov, len(o.Txs), o.Base, exec.Config{})
+			} else {
+				_, _ = exec.Execute(ctx, ov, len(o.Txs), o.Base, exec.WithStopAfter(forced(j), int64(1+r.IntN(len(o.Txs)+1))))
+				_, _ = exec.Execute(ctx, ov, len(o.Txs), o.Base, forced(j))
+			}
 		}
-		sameOutput(t, what+", after later blocks", want, out)
+		sameOutput(t, what+", after later blocks", keep, out)
+		sameOutput(t, what+", the sequential output after later blocks", keep, want)
 	}
+}
+
+func cloneWrites(ws []exec.Write) []exec.Write {
+	out := make([]exec.Write, len(ws))
+	for i, w := range ws {
+		out[i] = exec.Write{Key: w.Key, Value: bytes.Clone(w.Value)}
+		if w.Value == nil {
+			out[i].Value = nil
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"slices"
+	"sync"
 )
 
 // seqKey is the state of one key during sequential execution: the last full value (or
@@ -24,19 +25,66 @@ type seqState struct {
 	base  Storage
 	codec NumericCodec
 	keys  map[string]*seqKey
-	arena []seqKey
+	arena []seqKey // the rest of the current chunk
+
+	// The key chunks handed out in this run (used) and those kept, cleared, from
+	// earlier runs (free): a seqState is recycled from block to block (release).
+	used, free [][]seqKey
+	names      []string // finals' buffer
 }
 
+// seqChunk is how many keys a chunk of a seqState's arena holds.
+const seqChunk = 256
+
+// seqPool recycles seqStates, with their key map and chunks, from block to block.
+var seqPool = sync.Pool{New: func() any { return new(seqState) }}
+
 func newSeqState(base Storage, codec NumericCodec, n int) *seqState {
-	// Size the map for about two keys per transaction; bigger blocks grow it.
-	return &seqState{base: base, codec: codec, keys: make(map[string]*seqKey, 2*n)}
+	s := seqPool.Get().(*seqState)
+	s.base, s.codec = base, codec
+	if s.keys == nil {
+		// Size the map for about two keys per transaction; bigger blocks grow it.
+		s.keys = make(map[string]*seqKey, 2*n)
+	}
+	return s
+}
+
+// keptSeqKeys bounds the key map a recycled seqState keeps (clearing a map costs its
+// capacity, which a huge block would leave to every later one).
+const keptSeqKeys = 1 << 14
+
+// release empties s and returns it to the pool. It runs once the output is built:
+// nothing in the output refers to s (writes carry the VM's keys and values).
+func (s *seqState) release() {
+	for _, c := range s.used {
+		clear(c)
+	}
+	s.free = keep(append(s.free, s.used...))
+	clear(s.used)
+	if len(s.keys) > keptSeqKeys {
+		s.keys = nil
+	}
+	clear(s.keys)
+	clear(s.names)
+	names := s.names[:0]
+	if cap(names) > keptSeqKeys {
+		names = nil
+	}
+	*s = seqState{keys: s.keys, used: s.used[:0], free: s.free, names: names}
+	seqPool.Put(s)
 }
 
 func (s *seqState) get(key string) *seqKey {
 	k := s.keys[key]
 	if k == nil {
 		if len(s.arena) == 0 {
-			s.arena = make([]seqKey, 256)
+			if n := len(s.free); n > 0 {
+				s.arena, s.free[n-1] = s.free[n-1], nil
+				s.free = s.free[:n-1]
+			} else {
+				s.arena = make([]seqKey, seqChunk)
+			}
+			s.used = append(s.used, s.arena)
 		}
 		k = &s.arena[0]
 		s.arena = s.arena[1:]
@@ -132,6 +180,7 @@ func runSequential[R any](ctx context.Context, vm VM[R], from, n int, s *seqStat
 
 func executeSequential[R any](ctx context.Context, vm VM[R], n int, base Storage, codec NumericCodec) (*Output[R], error) {
 	s := newSeqState(base, codec, n)
+	defer s.release()
 	out := &Output[R]{Results: make([]TxResult[R], n)}
 	out.Stats.Mode, out.Stats.Workers = ModeSequential, 1
 	if err := runSequential(ctx, vm, 0, n, s, out.Results); err != nil {
@@ -158,12 +207,13 @@ type final struct {
 
 // finals returns the final value of every key the run wrote, in key order.
 func (s *seqState) finals(v *view) ([]final, error) {
-	keys := make([]string, 0, len(s.keys))
+	keys := s.names[:0]
 	for key, k := range s.keys {
 		if k.written {
 			keys = append(keys, key)
 		}
 	}
+	s.names = keys
 	slices.Sort(keys) // strings, not finals: moving 80-byte elements costs more than the lookups below
 	fs := make([]final, len(keys))
 	for i, key := range keys {

@@ -3,6 +3,7 @@ package wasm_test
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
 
 	"github.com/farolnet/farol/spn/exec"
@@ -40,9 +41,9 @@ func BenchmarkBlock(b *testing.B) {
 	}
 }
 
-// BenchmarkExecuteOnly reports the execution phase alone (senders recovered before),
-// with the default engine, with instance reuse turned off and with wazero's
-// close-on-context-done turned on.
+// BenchmarkExecuteOnly reports the two phases of a block apart (Timing: sender
+// recovery, then execution), with the default engine, with instance reuse turned off
+// and with wazero's close-on-context-done turned on.
 func BenchmarkExecuteOnly(b *testing.B) {
 	ctx := context.Background()
 	for _, ec := range []struct {
@@ -63,6 +64,54 @@ func BenchmarkExecuteOnly(b *testing.B) {
 			b.Fatal(err)
 		}
 		executeOnly(b, ec.name, eng, wl)
+	}
+}
+
+// BenchmarkExecuteHinted runs a 400-transfer AS token block whose senders are given
+// (Block.Senders, as a node's CheckTx cache gives them), so only execution is timed,
+// on the sequential path and on Block-STM with 1 and 2 workers. cpu-µs/tx is the
+// process' CPU time (getrusage) per transaction: against µs/tx it shows how busy the
+// goroutines were, and against the sequential path what running two workers costs.
+func BenchmarkExecuteHinted(b *testing.B) {
+	ctx := context.Background()
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close(ctx)
+	wl, err := wasmtest.NewWorkload(eng, "as-token", 400, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	blk := *wl.Block
+	blk.Senders = make([]wasm.Address, len(blk.Txs))
+	for i, raw := range blk.Txs {
+		tx, err := wasm.DecodeTx(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if blk.Senders[i], err = tx.Sender(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		cfg  exec.Config
+	}{{"sequential", exec.Config{Workers: 1}}, {"w1", exec.Config{Workers: 1, ForceParallel: true}}, {"w2", exec.Config{Workers: 2, ForceParallel: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			var r0, r1 syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
+			for b.Loop() {
+				if _, err := eng.ExecuteBlock(ctx, &blk, wl.World.State, c.cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+			cpu := r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano()
+			n := float64(b.N * len(blk.Txs))
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1000/n, "µs/tx")
+			b.ReportMetric(float64(cpu)/1000/n, "cpu-µs/tx")
+		})
 	}
 }
 
