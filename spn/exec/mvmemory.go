@@ -169,19 +169,29 @@ const (
 // VM's keys and values, not records).
 func (mv *mvMemory) release() {
 	for i := range mv.shards {
-		sh := &mv.shards[i]
-		if len(sh.m) > keptShardKeys {
-			sh.m = nil
-		}
-		clear(sh.m)
+		mv.shards[i].m = emptyMap(mv.shards[i].m, keptShardKeys)
 	}
-	clear(mv.meta)
-	meta := mv.meta[:0]
-	if cap(meta) > keptMeta {
-		meta = nil
-	}
-	mv.base, mv.codec, mv.meta = nil, nil, meta
+	mv.base, mv.codec, mv.meta = nil, nil, emptySlice(mv.meta, keptMeta)
 	mvPool.Put(mv)
+}
+
+// emptyMap returns m cleared for reuse, or nil if it holds more than max entries.
+func emptyMap[K comparable, V any](m map[K]V, max int) map[K]V {
+	if len(m) > max {
+		return nil
+	}
+	clear(m)
+	return m
+}
+
+// emptySlice returns s cleared (to its capacity) with length 0 for reuse, or nil if its
+// capacity exceeds max.
+func emptySlice[T any](s []T, max int) []T {
+	if cap(s) > max {
+		return nil
+	}
+	clear(s[:cap(s)])
+	return s[:0]
 }
 
 // lookup returns the record of key, or nil if no transaction touched it yet. A

@@ -44,15 +44,7 @@ func (p *parallel[R]) releaseWorkers() {
 		w.executions.Store(0)
 		w.suspensions.Store(0)
 		w.aborts.Store(0)
-		clear(w.part)
-		clear(w.refs)
-		w.part, w.refs, w.partOK = w.part[:0], w.refs[:0], false
-		if cap(w.part) > keptWrites {
-			w.part = nil
-		}
-		if cap(w.refs) > keptWrites {
-			w.refs = nil
-		}
+		w.part, w.refs, w.partOK = emptySlice(w.part, keptWrites), emptySlice(w.refs, keptWrites), false
 		workerPool.Put(w)
 		p.workers[i] = nil
 	}

@@ -61,16 +61,7 @@ func (s *seqState) release() {
 	}
 	s.free = keep(append(s.free, s.used...))
 	clear(s.used)
-	if len(s.keys) > keptSeqKeys {
-		s.keys = nil
-	}
-	clear(s.keys)
-	clear(s.names)
-	names := s.names[:0]
-	if cap(names) > keptSeqKeys {
-		names = nil
-	}
-	*s = seqState{keys: s.keys, used: s.used[:0], free: s.free, names: names}
+	*s = seqState{keys: emptyMap(s.keys, keptSeqKeys), used: s.used[:0], free: s.free, names: emptySlice(s.names, keptSeqKeys)}
 	seqPool.Put(s)
 }
 
