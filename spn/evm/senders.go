@@ -25,6 +25,17 @@ const senderChunk = ecrecover.BatchSize
 // other transaction, and any signature the batch could not recover, goes through
 // go-ethereum's own types.Sender, which gives its exact error.
 func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []error) {
+	msgs, errs, chunk := e.senderChunks(block)
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	exec.ForChunks(len(block.Txs), senderChunk, workers, chunk)
+	return msgs, errs
+}
+
+// senderChunks returns the block's messages and their errors, which chunk fills for
+// the transactions [lo, hi) (recoverSenders' work, for exec.Config.Prepare).
+func (e *Engine) senderChunks(block *Block) ([]*core.Message, []error, func(lo, hi int)) {
 	n := len(block.Txs)
 	msgs := make([]*core.Message, n)
 	errs := make([]error, n)
@@ -58,11 +69,7 @@ func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []e
 			}
 		}, func(i int) { one(i, signer) })
 	}
-	if workers <= 0 {
-		workers = defaultWorkers()
-	}
-	exec.ForChunks(n, senderChunk, workers, chunk)
-	return msgs, errs
+	return msgs, errs, chunk
 }
 
 // recoveredSigner is the block's signer except that Sender answers an address
