@@ -212,3 +212,21 @@ func TestBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchPool checks that a Batch given back with signatures still in it comes out
+// of the pool empty.
+func TestBatchPool(t *testing.T) {
+	hashes, sigs := signatures(t, rand.New(rand.NewSource(6)), 2)
+	b := GetBatch()
+	b.Add(1, hashes[0], &sigs[0])
+	b.Add(2, hashes[1], &sigs[1])
+	PutBatch(b)
+	if b.n != 0 {
+		t.Fatalf("a batch given back holds %d signatures", b.n)
+	}
+	for range 4 {
+		c := GetBatch()
+		c.Recover(func(int, common.Address, bool) { t.Fatal("a batch from the pool was not empty") })
+		PutBatch(c)
+	}
+}
