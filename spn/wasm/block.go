@@ -113,7 +113,7 @@ func (vm *blockVM) env(st *txState, origin Address) *env {
 	if ev == nil {
 		return newEnv(vm.e, vm.ctx, st, vm.block, origin)
 	}
-	ev.st, ev.origin, ev.fatal = st, origin, nil
+	ev.st, ev.origin = st, origin // Execute emptied it before putting it back
 	return ev
 }
 

@@ -38,17 +38,27 @@ func CodeKey(hash [32]byte) string { return string(append([]byte{prefixCode}, ha
 // StorageKey returns the state key of a contract's storage slot.
 func StorageKey(addr Address, key []byte) string {
 	var buf [1 + 20 + 64]byte // slot keys are at most 64 bytes: one allocation, the string
-	b := append(buf[:0], prefixStorage)
+	return string(appendStorageKey(buf[:0], addr, key))
+}
+
+// appendStorageKey appends the bytes of StorageKey(addr, slot) to b.
+func appendStorageKey(b []byte, addr Address, slot []byte) []byte {
+	b = append(b, prefixStorage)
 	b = append(b, addr[:]...)
-	return string(append(b, key...))
+	return append(b, slot...)
 }
 
 // addrKey is prefix ‖ addr as a string, built with one allocation.
 func addrKey(prefix byte, addr Address) string {
-	var b [1 + 20]byte
+	b := addrKeyBytes(prefix, addr)
+	return string(b[:])
+}
+
+// addrKeyBytes is prefix ‖ addr.
+func addrKeyBytes(prefix byte, addr Address) (b [1 + 20]byte) {
 	b[0] = prefix
 	copy(b[1:], addr[:])
-	return string(b[:])
+	return b
 }
 
 // EncodeBalance encodes an amount as stored under a balance key.
@@ -89,18 +99,14 @@ func (s *txState) key(b []byte) string {
 
 // addrKey is the package's addrKey, through key.
 func (s *txState) addrKey(prefix byte, addr Address) string {
-	var b [1 + 20]byte
-	b[0] = prefix
-	copy(b[1:], addr[:])
+	b := addrKeyBytes(prefix, addr)
 	return s.key(b[:])
 }
 
 // storageKey is StorageKey, through key.
 func (s *txState) storageKey(addr Address, slot []byte) string {
 	var buf [1 + 20 + 64]byte
-	b := append(buf[:0], prefixStorage)
-	b = append(b, addr[:]...)
-	return s.key(append(b, slot...))
+	return s.key(appendStorageKey(buf[:0], addr, slot))
 }
 
 type journalEntry struct {
