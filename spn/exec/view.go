@@ -58,21 +58,11 @@ var _ View = (*view)(nil)
 // release empties a parallel worker's view for another block, keeping its buffers
 // unless one grew big.
 func (v *view) release() {
-	clear(v.entries)
-	clear(v.reads[:cap(v.reads)])
-	entries, reads := v.entries[:0], v.reads[:0]
-	if cap(entries) > keptViewEntries {
-		entries = nil
+	*v = view{
+		entries: emptySlice(v.entries, keptViewEntries),
+		reads:   emptySlice(v.reads, keptViewEntries),
+		index:   emptyMap(v.index, keptViewEntries),
 	}
-	if cap(reads) > keptViewEntries {
-		reads = nil
-	}
-	index := v.index
-	if len(index) > keptViewEntries {
-		index = nil
-	}
-	clear(index)
-	*v = view{entries: entries, reads: reads, index: index}
 }
 
 // keptViewEntries bounds the buffers a recycled view keeps.
