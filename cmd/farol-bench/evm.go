@@ -64,6 +64,7 @@ type evmReport struct {
 type scalingRow struct {
 	Kernel  string  `json:"kernel"`
 	Speedup float64 `json:"speedup_2_over_1"`
+	Threads bool    `json:"c_threads,omitempty"` // on POSIX threads outside the Go scheduler, not goroutines
 }
 
 // measureScaling tells how much a second goroutine adds on this machine for the
@@ -71,16 +72,13 @@ type scalingRow struct {
 // own state (nothing shared is written while they run). Since session 8 the recovery
 // kernel is the engines' own: a batch per cgo call (spn/ecrecover); before,
 // it was one crypto.Ecrecover call per signature, and the multiply loop wrote a shared
-// variable every 50 multiplications.
+// variable every 50 multiplications. Since session 10 it recovers distinct signatures,
+// next to the same library on C threads (recoveryScaling).
 func measureScaling(runs int) []scalingRow {
-	hash := crypto.Keccak256([]byte("farol"))
-	key, _ := crypto.ToECDSA(hash)
-	sig, _ := crypto.Sign(hash, key)
 	buf := make([]byte, 136)
 	type state struct {
-		x     uint64
-		batch ecrecover.Batch
-		_     [64]byte
+		x uint64
+		_ [64]byte
 	}
 	kernels := []struct {
 		name string
@@ -88,12 +86,6 @@ func measureScaling(runs int) []scalingRow {
 		f    func(st *state)
 	}{
 		{"keccak256 (136 B)", 200_000, func(st *state) { st.x += uint64(crypto.Keccak256(buf)[0]) }},
-		{fmt.Sprintf("ecrecover, %d per cgo call", ecrecover.BatchSize), 3200 / ecrecover.BatchSize, func(st *state) {
-			for range ecrecover.BatchSize {
-				st.batch.Add(0, common.Hash(hash), (*ecrecover.Sig)(sig))
-			}
-			st.batch.Recover(func(_ int, a common.Address, _ bool) { st.x += uint64(a[0]) })
-		}},
 		{"multiply-add chain", 2_000_000, func(st *state) {
 			x := st.x
 			for i := 0; i < 50; i++ {
@@ -132,6 +124,72 @@ func measureScaling(runs int) []scalingRow {
 		m1, _ := median(r1)
 		m2, _ := median(r2)
 		rows = append(rows, scalingRow{Kernel: k.name, Speedup: float64(m1) / float64(m2)})
+	}
+	rows = append(rows, recoveryScaling(runs)...)
+	return rows
+}
+
+// recoveryScaling measures sender recovery, 3,200 distinct signatures, on 1 and then
+// 2 goroutines in the engines' batches (one cgo call per ecrecover.BatchSize) and, in
+// the same rounds, on 1 and then 2 POSIX threads that the Go scheduler does not run
+// (ecrecover.OnThreads; left out without cgo). The thread row tells whether Go adds
+// a loss of its own or the host gives no more (docs/bench/wasm.md, session 10).
+func recoveryScaling(runs int) []scalingRow {
+	const n = 3200
+	hashes := make([]common.Hash, n)
+	sigs := make([]ecrecover.Sig, n)
+	for i := range sigs {
+		hashes[i] = crypto.Keccak256Hash([]byte(fmt.Sprintf("farol %d", i)))
+		key, err := crypto.ToECDSA(crypto.Keccak256([]byte(fmt.Sprintf("key %d", i%64))))
+		if err != nil {
+			return nil
+		}
+		sig, err := crypto.Sign(hashes[i][:], key)
+		if err != nil {
+			return nil
+		}
+		copy(sigs[i][:], sig)
+	}
+	onGoroutines := func(g int) time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for w := range g {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b := ecrecover.GetBatch()
+				defer ecrecover.PutBatch(b)
+				for i := n * w / g; i < n*(w+1)/g; i++ {
+					if !b.Add(i, hashes[i], &sigs[i]) {
+						b.Recover(func(int, common.Address, bool) {})
+						b.Add(i, hashes[i], &sigs[i])
+					}
+				}
+				b.Recover(func(int, common.Address, bool) {})
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	threads := true
+	var g1, g2, t1, t2 []time.Duration
+	for r := 0; r < runs; r++ {
+		g1, g2 = append(g1, onGoroutines(1)), append(g2, onGoroutines(2))
+		if threads {
+			d1, err1 := ecrecover.OnThreads(1, hashes, sigs)
+			d2, err2 := ecrecover.OnThreads(2, hashes, sigs)
+			threads = err1 == nil && err2 == nil
+			t1, t2 = append(t1, d1), append(t2, d2)
+		}
+	}
+	ratio := func(a, b []time.Duration) float64 {
+		ma, _ := median(a)
+		mb, _ := median(b)
+		return float64(ma) / float64(mb)
+	}
+	rows := []scalingRow{{Kernel: fmt.Sprintf("ecrecover, %d per cgo call", ecrecover.BatchSize), Speedup: ratio(g1, g2)}}
+	if threads {
+		rows = append(rows, scalingRow{Kernel: "ecrecover", Speedup: ratio(t1, t2), Threads: true})
 	}
 	return rows
 }
@@ -200,7 +258,7 @@ func runEVM(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, sc := range report.Scaling {
-		fmt.Fprintf(stdout, "scaling 2 vs 1 goroutines: %-28s %.2fx\n", sc.Kernel, sc.Speedup)
+		printScaling(stdout, sc)
 	}
 	return nil
 }
@@ -354,4 +412,12 @@ func freshTxs(txs []*types.Transaction) []*types.Transaction {
 		}
 	}
 	return out
+}
+
+func printScaling(w io.Writer, sc scalingRow) {
+	on := "goroutines"
+	if sc.Threads {
+		on = "C threads "
+	}
+	fmt.Fprintf(w, "scaling 2 vs 1 %-10s: %-28s %.2fx\n", on, sc.Kernel, sc.Speedup)
 }

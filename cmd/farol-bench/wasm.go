@@ -341,7 +341,7 @@ func printWasm(stdout io.Writer, r *wasmReport) error {
 		}
 	}
 	for _, sc := range r.Scaling {
-		fmt.Fprintf(stdout, "scaling 2 vs 1 goroutines: %-28s %.2fx\n", sc.Kernel, sc.Speedup)
+		printScaling(stdout, sc)
 	}
 	return nil
 }

@@ -1,11 +1,15 @@
 package ecrecover
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 )
+
+// ErrNoThreads is OnThreads' error in a build without cgo.
+var ErrNoThreads = errors.New("ecrecover: OnThreads needs cgo")
 
 // Sig is a signature as crypto.Ecrecover takes it: R and S (32 bytes each, big
 // endian) and the recovery id V (0 or 1; 2 and 3 are accepted as libsecp256k1 does).

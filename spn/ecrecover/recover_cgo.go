@@ -3,7 +3,11 @@
 package ecrecover
 
 /*
+#cgo LDFLAGS: -pthread
 #include <stddef.h>
+#include <stdlib.h>
+#include <pthread.h>
+#include <time.h>
 
 // The libsecp256k1 API, as go-ethereum's crypto/secp256k1 package compiles it into
 // every binary that imports it (blank import below). Only declarations: the
@@ -52,11 +56,60 @@ static void farol_recover(int n, const unsigned char *msgs, const unsigned char 
 			&& len == 65;
 	}
 }
+
+// A thread of farol_recover_threads: its share of the signatures and its own output.
+typedef struct {
+	int n;
+	const unsigned char *msgs, *sigs;
+	unsigned char *out, *ok;
+	int failed;
+} farol_share;
+
+static void *farol_share_run(void *arg) {
+	farol_share *s = arg;
+	farol_recover(s->n, s->msgs, s->sigs, s->out, s->ok);
+	for (int i = 0; i < s->n; i++) s->failed += !s->ok[i];
+	return NULL;
+}
+
+// farol_recover_threads recovers n signatures split evenly over the given number of
+// POSIX threads (at most 64) and returns the nanoseconds from the first thread's
+// start to the last one's end, -1 if a recovery failed, -2 if a thread or its memory
+// could not be had.
+static long long farol_recover_threads(int threads, int n, const unsigned char *msgs,
+		const unsigned char *sigs) {
+	pthread_t tid[64];
+	farol_share sh[64];
+	int started = 0, failed = 0;
+	long long res = -2;
+	if (threads < 1 || threads > 64) return -2;
+	for (int t = 0; t < threads; t++) {
+		int lo = (int)((long long)n * t / threads), hi = (int)((long long)n * (t + 1) / threads);
+		sh[t] = (farol_share){hi - lo, msgs + 32 * lo, sigs + 65 * lo, malloc(65 * (size_t)(hi - lo) + 1), malloc((size_t)(hi - lo) + 1), 0};
+		if (!sh[t].out || !sh[t].ok) { threads = t + 1; goto out; }
+	}
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (; started < threads; started++)
+		if (pthread_create(&tid[started], NULL, farol_share_run, &sh[started]) != 0) break;
+	for (int t = 0; t < started; t++) {
+		pthread_join(tid[t], NULL);
+		failed += sh[t].failed;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (started == threads)
+		res = failed ? -1 : (long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+out:
+	for (int t = 0; t < threads; t++) { free(sh[t].out); free(sh[t].ok); }
+	return res;
+}
 */
 import "C"
 
 import (
+	"errors"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -77,4 +130,29 @@ func recoverBatch(hashes []common.Hash, sigs []Sig, pubs []Pub, ok []bool) {
 			pubs[i] = Pub{}
 		}
 	}
+}
+
+// OnThreads recovers the signatures on the given number of POSIX threads (1 to 64),
+// which the Go scheduler does not run, each taking an even share, and returns the wall
+// time measured in C from the first thread's start to the last one's end. It is a
+// reference for benchmarks: how far the host scales this library with no Go runtime
+// in between (farol-bench's scaling probe). Every signature must be valid. Without
+// cgo it returns ErrNoThreads.
+func OnThreads(threads int, hashes []common.Hash, sigs []Sig) (time.Duration, error) {
+	if len(sigs) != len(hashes) {
+		return 0, errors.New("ecrecover: slices of different lengths")
+	}
+	if threads < 1 || threads > 64 || len(hashes) < threads {
+		return 0, errors.New("ecrecover: OnThreads needs 1 to 64 threads and a signature for each")
+	}
+	initOnce.Do(func() { C.farol_init() })
+	ns := C.farol_recover_threads(C.int(threads), C.int(len(hashes)),
+		(*C.uchar)(unsafe.Pointer(&hashes[0][0])), (*C.uchar)(unsafe.Pointer(&sigs[0][0])))
+	switch {
+	case ns == -1:
+		return 0, errors.New("ecrecover: a signature did not recover")
+	case ns < 0:
+		return 0, errors.New("ecrecover: could not start the threads")
+	}
+	return time.Duration(ns), nil
 }

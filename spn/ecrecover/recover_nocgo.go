@@ -2,7 +2,11 @@
 
 package ecrecover
 
-import "github.com/ethereum/go-ethereum/common"
+import (
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+)
 
 func recoverBatch(hashes []common.Hash, sigs []Sig, pubs []Pub, ok []bool) {
 	for i := range hashes {
@@ -10,4 +14,9 @@ func recoverBatch(hashes []common.Hash, sigs []Sig, pubs []Pub, ok []bool) {
 			pubs[i] = Pub{}
 		}
 	}
+}
+
+// OnThreads needs cgo; without it, it returns ErrNoThreads.
+func OnThreads(threads int, hashes []common.Hash, sigs []Sig) (time.Duration, error) {
+	return 0, ErrNoThreads
 }

@@ -2,7 +2,9 @@ package ecrecover
 
 import (
 	"bytes"
+	"errors"
 	"math/rand"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -228,5 +230,46 @@ func TestBatchPool(t *testing.T) {
 		c := GetBatch()
 		c.Recover(func(int, common.Address, bool) { t.Fatal("a batch from the pool was not empty") })
 		PutBatch(c)
+	}
+}
+
+// TestOnThreads checks the thread probe: valid signatures recover on 1 to 3 threads,
+// one bad signature or a bad thread count is an error. Without cgo it only reports
+// ErrNoThreads.
+func TestOnThreads(t *testing.T) {
+	const n = 12
+	hashes := make([]common.Hash, n)
+	sigs := make([]Sig, n)
+	rng := rand.New(rand.NewSource(6))
+	for i := range sigs {
+		k, _ := crypto.GenerateKey()
+		rng.Read(hashes[i][:])
+		s, err := crypto.Sign(hashes[i][:], k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(sigs[i][:], s)
+	}
+	if _, err := OnThreads(1, hashes, sigs); errors.Is(err, ErrNoThreads) {
+		t.Skip("built without cgo")
+	}
+	for threads := 1; threads <= 3; threads++ {
+		d, err := OnThreads(threads, hashes, sigs)
+		if err != nil || d <= 0 {
+			t.Fatalf("%d threads: %v, %v", threads, d, err)
+		}
+	}
+	bad := slices.Clone(sigs)
+	bad[n-1][64] = 7 // recovery id out of range: recovery fails
+	if _, err := OnThreads(2, hashes, bad); err == nil {
+		t.Fatal("a failed recovery was not reported")
+	}
+	for _, threads := range []int{0, 65, n + 1} {
+		if _, err := OnThreads(threads, hashes, sigs); err == nil {
+			t.Fatalf("%d threads for %d signatures accepted", threads, n)
+		}
+	}
+	if _, err := OnThreads(1, hashes, sigs[:n-1]); err == nil {
+		t.Fatal("slices of different lengths accepted")
 	}
 }
