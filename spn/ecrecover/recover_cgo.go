@@ -57,6 +57,24 @@ static void farol_recover(int n, const unsigned char *msgs, const unsigned char 
 	}
 }
 
+// farol_recover_shared is one goroutine's part of a Shared recovery: it takes chunk
+// indexes at a time from *next until none is left, recovers those whose want byte is
+// 1 (ok 0 for the others), and adds each finished chunk to *done.
+static void farol_recover_shared(long long n, const unsigned char *msgs, const unsigned char *sigs,
+		const unsigned char *want, unsigned char *out, unsigned char *ok,
+		long long *next, long long *done, int chunk) {
+	for (;;) {
+		long long lo = __atomic_fetch_add(next, chunk, __ATOMIC_RELAXED);
+		if (lo >= n) return;
+		long long hi = lo + chunk < n ? lo + chunk : n;
+		for (long long i = lo; i < hi; i++) {
+			if (want[i]) farol_recover(1, msgs + 32 * i, sigs + 65 * i, out + 65 * i, ok + i);
+			else ok[i] = 0;
+		}
+		__atomic_fetch_add(done, hi - lo, __ATOMIC_RELEASE);
+	}
+}
+
 // A thread of farol_recover_threads: its share of the signatures and its own output.
 typedef struct {
 	int n;
@@ -130,6 +148,14 @@ func recoverBatch(hashes []common.Hash, sigs []Sig, pubs []Pub, ok []bool) {
 			pubs[i] = Pub{}
 		}
 	}
+}
+
+func sharedWork(s *Shared) {
+	initOnce.Do(func() { C.farol_init() })
+	C.farol_recover_shared(C.longlong(s.n), (*C.uchar)(unsafe.Pointer(&s.hashes[0][0])),
+		(*C.uchar)(unsafe.Pointer(&s.sigs[0][0])), (*C.uchar)(unsafe.Pointer(&s.want[0])),
+		(*C.uchar)(unsafe.Pointer(&s.pubs[0][0])), (*C.uchar)(unsafe.Pointer(&s.ok[0])),
+		(*C.longlong)(unsafe.Pointer(&s.next)), (*C.longlong)(unsafe.Pointer(&s.done)), SharedChunk)
 }
 
 // OnThreads recovers the signatures on the given number of POSIX threads (1 to 64),

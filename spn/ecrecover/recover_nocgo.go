@@ -3,6 +3,7 @@
 package ecrecover
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -19,4 +20,21 @@ func recoverBatch(hashes []common.Hash, sigs []Sig, pubs []Pub, ok []bool) {
 // OnThreads needs cgo; without it, it returns ErrNoThreads.
 func OnThreads(threads int, hashes []common.Hash, sigs []Sig) (time.Duration, error) {
 	return 0, ErrNoThreads
+}
+
+func sharedWork(s *Shared) {
+	for {
+		lo := atomic.AddInt64(&s.next, SharedChunk) - SharedChunk
+		if lo >= int64(s.n) {
+			return
+		}
+		hi := min(lo+SharedChunk, int64(s.n))
+		for i := lo; i < hi; i++ {
+			s.ok[i] = 0
+			if s.want[i] == 1 && recoverOne(s.hashes[i], &s.sigs[i], &s.pubs[i]) {
+				s.ok[i] = 1
+			}
+		}
+		atomic.AddInt64(&s.done, hi-lo)
+	}
 }

@@ -101,6 +101,13 @@ type Config struct {
 	// execution. Prepare must be safe to call concurrently for different chunks.
 	Prepare      func(lo, hi int)
 	PrepareChunk int
+	// PrepareWorker, if set, replaces Prepare for work that shares itself out: Execute
+	// calls it once on each goroutine that then executes the block (once on the
+	// sequential path), and each call must return only when the whole preparation is
+	// done, not only the caller's share. A helper goroutine that starts late may find
+	// nothing left to do. spn/wasm uses it to recover senders in one cgo call per
+	// goroutine (ecrecover.Shared).
+	PrepareWorker func()
 
 	// stopAfter (tests only) triggers the chain fallback after that many executions.
 	stopAfter int64
@@ -209,8 +216,13 @@ func Execute[R any](ctx context.Context, vm VM[R], n int, base Storage, cfg Conf
 	return executeParallel(ctx, vm, n, base, cfg, workers)
 }
 
-// prepareAll runs cfg.Prepare over [0, n) on the calling goroutine.
+// prepareAll runs cfg.PrepareWorker, or cfg.Prepare over [0, n), on the calling
+// goroutine.
 func (c Config) prepareAll(n int) {
+	if c.PrepareWorker != nil {
+		c.PrepareWorker()
+		return
+	}
 	if c.Prepare != nil {
 		ForChunks(n, c.prepareChunk(), 1, c.Prepare)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -428,5 +429,50 @@ func TestPrepare(t *testing.T) {
 			}
 			sameOutput(t, what, want, got)
 		}
+	}
+}
+
+// TestPrepareWorker: Config.PrepareWorker replaces Prepare; it is called once per
+// executing goroutine (once on the sequential path), and nothing executes before the
+// preparation it shares out is done; the output is the one without it.
+func TestPrepareWorker(t *testing.T) {
+	ctx := context.Background()
+	b, err := exectest.Workload("no-conflict", 500, 200, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := exec.ExecuteSequential(ctx, exectest.VM{B: b}, len(b.Txs), b.Base, exec.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []exec.Config{{Workers: 1}, {Workers: 2}, forced(1), forced(2), forced(4)} {
+		what := fmt.Sprintf("workers=%d force=%v", cfg.Workers, cfg.ForceParallel)
+		vm := &prepVM{VM: exectest.VM{B: b}, prepared: make([]atomic.Bool, len(b.Txs))}
+		var next, done, calls atomic.Int64
+		n := int64(len(b.Txs))
+		cfg.Prepare = func(lo, hi int) { t.Errorf("%s: Prepare called with PrepareWorker set", what) }
+		cfg.PrepareWorker = func() {
+			calls.Add(1)
+			for {
+				i := next.Add(1) - 1
+				if i >= n {
+					break
+				}
+				time.Sleep(time.Microsecond) // let the other goroutines get ahead
+				vm.prepared[i].Store(true)
+				done.Add(1)
+			}
+			for done.Load() < n {
+				runtime.Gosched()
+			}
+		}
+		got, err := exec.Execute(ctx, vm, len(b.Txs), b.Base, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if c := calls.Load(); c < 1 || c > int64(max(cfg.Workers, 1)) {
+			t.Fatalf("%s: PrepareWorker called %d times", what, c)
+		}
+		sameOutput(t, what, want, got)
 	}
 }

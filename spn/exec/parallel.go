@@ -65,6 +65,7 @@ type parallel[R any] struct {
 	workers         []*worker
 	tail            *seqState  // the sequential tail after a chain fallback
 	prep            *dispenser // Config.Prepare's chunks, nil without
+	prepWorker      func()     // Config.PrepareWorker
 	noChainFallback bool
 	stopAfter       int64
 	chain           atomic.Bool // the block was detected as a dependency chain
@@ -138,7 +139,9 @@ func (p *parallel[R]) fail(err error) {
 }
 
 func (p *parallel[R]) work(w *worker) {
-	if p.prep != nil {
+	if p.prepWorker != nil {
+		p.prepWorker() // returns when the whole preparation is done
+	} else if p.prep != nil {
 		// Config.Prepare: take chunks while there are any, then wait for the ones
 		// other goroutines still run (at most about one item each: the chunks shrink
 		// near the end), spinning rather than parking so as not to need a wake-up.
@@ -233,7 +236,8 @@ func executeParallel[R any](ctx context.Context, vm VM[R], n int, base Storage, 
 	for i := range p.workers {
 		p.workers[i] = workerPool.Get().(*worker)
 	}
-	if cfg.Prepare != nil && n > 0 {
+	p.prepWorker = cfg.PrepareWorker
+	if cfg.Prepare != nil && cfg.PrepareWorker == nil && n > 0 {
 		p.prep = newDispenser(n, cfg.prepareChunk(), workers, cfg.Prepare)
 	}
 	// Everything the workers built refers into their arenas and the multi-version
