@@ -8,12 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/farolnet/farol/spn/ecrecover"
 	"github.com/farolnet/farol/spn/exec"
@@ -69,9 +68,10 @@ type Timing struct {
 }
 
 type decodedTx struct {
-	tx     Tx
-	sender Address
-	err    error
+	tx      Tx
+	sender  Address
+	err     error
+	pending bool // the sender is in the block's shared recovery (senderJob.resolve)
 }
 
 // decodedPool recycles blocks' decoded transactions (about 250 bytes each).
@@ -102,6 +102,7 @@ type blockVM struct {
 	ctx   context.Context // callContext
 	block *BlockInfo
 	txs   []decodedTx
+	job   *senderJob
 	envs  sync.Pool // the block's envs, reused from transaction to transaction (newEnv)
 }
 
@@ -118,8 +119,8 @@ func (vm *blockVM) env(st *txState, origin Address) *env {
 }
 
 // ExecuteBlock decodes the block's transactions and recovers their senders (on
-// cfg.Workers goroutines, as spn/exec's Config.Prepare, which the engine sets; see
-// Block.Senders for a hint), then executes them on spn/exec. The error is non-nil only if
+// cfg.Workers goroutines, as spn/exec's Config.PrepareWorker, which the engine sets;
+// see Block.Senders for a hint), then executes them on spn/exec. The error is non-nil only if
 // the block could not be executed (ctx cancelled, storage failure); a bad transaction
 // gets a StatusInvalidTx receipt and changes nothing.
 func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, cfg exec.Config) (*BlockResult, error) {
@@ -131,23 +132,17 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	// Nothing of the decoded transactions is in the result (receipts copy what they
 	// keep), and exec.Execute returns only when no goroutine of the block runs.
 	defer putDecoded(vm.txs)
-	// Decoding and sender recovery, in chunks, on the goroutines that then execute the
-	// block (exec.Config.Prepare); the phase ends when the last chunk is done.
-	var left atomic.Int64
-	var senders atomic.Int64
-	left.Store(int64(len(b.Txs)))
-	cfg.Prepare = func(lo, hi int) {
-		decodeChunk(b, vm.txs, lo, hi)
-		if left.Add(int64(lo-hi)) == 0 {
-			senders.Store(int64(time.Since(start)))
-		}
-	}
-	cfg.PrepareChunk = senderChunk
+	// Decoding and sender recovery, shared by the goroutines that then execute the
+	// block (exec.Config.PrepareWorker); the phase ends when the last signature is
+	// recovered.
+	vm.job = newSenderJob(b, vm.txs, start)
+	defer vm.job.release()
+	cfg.Prepare, cfg.PrepareWorker = nil, vm.job.work
 	out, err := exec.Execute[Receipt](ctx, vm, len(b.Txs), base, cfg)
 	if err != nil {
 		return nil, err
 	}
-	snd := time.Duration(senders.Load())
+	snd := time.Duration(vm.job.finished.Load())
 	res := &BlockResult{Writes: out.Writes, Receipts: make([]Receipt, len(out.Results)), Stats: out.Stats,
 		Timing: Timing{Senders: snd, Execute: time.Since(start) - snd}}
 	for i, r := range out.Results {
@@ -162,42 +157,88 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	return res, nil
 }
 
-// decodeChunk decodes b.Txs[lo:hi] into txs[lo:hi] and sets their senders: the
-// block's hint where it has one, else recovered. The signatures of the chunk are
-// recovered in one call into libsecp256k1 (spn/ecrecover), which scales across
-// cores better than one call per signature (DecodeTx has already refused
-// out-of-range values). A signature the batch cannot recover goes through Tx.Sender
-// for its error.
-func decodeChunk(b *Block, txs []decodedTx, lo, hi int) {
-	batch := ecrecover.GetBatch()
-	defer ecrecover.PutBatch(batch)
-	for i := lo; i < hi; i++ {
-		d := &txs[i]
-		if d.err = decodeTx(b.Txs[i], &d.tx); d.err != nil {
-			continue
-		}
-		switch {
-		case b.Senders != nil && b.Senders[i] != (Address{}):
-			d.sender = b.Senders[i]
-		// DecodeTx checked the signature's values, and that the bytes before it are the
-		// canonical unsigned encoding (the signing hash's input).
-		case !batch.Add(i, signingHash(b.Txs[i][:len(b.Txs[i])-sigLen]), (*ecrecover.Sig)(&d.tx.Sig)):
-			d.sender, d.err = d.tx.Sender()
-		}
-	}
-	batch.Recover(func(i int, addr common.Address, ok bool) {
-		d := &txs[i]
-		if ok {
-			d.sender = Address(addr)
-		} else {
-			d.sender, d.err = d.tx.Sender()
-		}
-	})
+// senderJob decodes a block's transactions and recovers their senders, on every
+// goroutine that then executes the block (exec.Config.PrepareWorker). Each goroutine
+// decodes chunks of decodeChunk transactions until none is left, waits for the
+// others' last chunk, then works on the block's signatures in one call into
+// libsecp256k1 (ecrecover.Shared): the block's hint gives a sender where it has one
+// (DecodeTx has already refused out-of-range signature values). The address of a
+// recovered key is taken when the transaction first executes (resolve): the keccak
+// then runs in parallel without another wait.
+type senderJob struct {
+	b        *Block
+	txs      []decodedTx
+	rec      *ecrecover.Shared
+	start    time.Time
+	next     atomic.Int64 // the next transaction to decode
+	decoded  atomic.Int64 // transactions decoded
+	finished atomic.Int64 // nanoseconds from start to the end of recovery; 0 before
 }
 
-// senderChunk is how many transactions a sender-recovery worker takes at a time
-// (about 1 ms of secp256k1 recovery): one batch of recoveries.
-const senderChunk = ecrecover.BatchSize
+// decodeChunk is how many transactions a goroutine decodes at a time (about 50 µs).
+const decodeChunk = 16
+
+func newSenderJob(b *Block, txs []decodedTx, start time.Time) *senderJob {
+	return &senderJob{b: b, txs: txs, rec: ecrecover.GetShared(len(txs)), start: start}
+}
+
+// release returns the job's recovery to its pool; no goroutine of the block runs.
+func (j *senderJob) release() { ecrecover.PutShared(j.rec) }
+
+// work is the job's exec.Config.PrepareWorker: it returns when every sender is
+// recovered.
+func (j *senderJob) work() {
+	n := int64(len(j.txs))
+	for {
+		lo := j.next.Add(decodeChunk) - decodeChunk
+		if lo >= n {
+			break
+		}
+		hi := min(lo+decodeChunk, n)
+		for i := lo; i < hi; i++ {
+			j.decode(int(i))
+		}
+		j.decoded.Add(hi - lo)
+	}
+	for j.decoded.Load() < n { // the others' last chunk: at most decodeChunk transactions
+		runtime.Gosched()
+	}
+	j.rec.Work()
+	for !j.rec.Finished() { // at most ecrecover.SharedChunk signatures
+		runtime.Gosched()
+	}
+	j.finished.CompareAndSwap(0, int64(time.Since(j.start)))
+}
+
+func (j *senderJob) decode(i int) {
+	d := &j.txs[i]
+	if d.err = decodeTx(j.b.Txs[i], &d.tx); d.err != nil {
+		return
+	}
+	if j.b.Senders != nil && j.b.Senders[i] != (Address{}) {
+		d.sender = j.b.Senders[i]
+		return
+	}
+	// DecodeTx checked that the bytes before the signature are the canonical
+	// unsigned encoding: the signing hash's input.
+	j.rec.Set(i, signingHash(j.b.Txs[i][:len(j.b.Txs[i])-sigLen]), (*ecrecover.Sig)(&d.tx.Sig))
+	d.pending = true
+}
+
+// resolve sets transaction i's sender from the recovered key, or, where recovery
+// failed, its error from Tx.Sender. Execute calls it; incarnations of a transaction
+// never run at once, and the scheduler orders them.
+func (j *senderJob) resolve(d *decodedTx, i int) {
+	if !d.pending {
+		return
+	}
+	d.pending = false
+	if addr, ok := j.rec.Address(i); ok {
+		d.sender = Address(addr)
+	} else {
+		d.sender, d.err = d.tx.Sender()
+	}
+}
 
 // intrinsicGas is charged before any execution.
 func intrinsicGas(tx *Tx) uint64 {
@@ -211,6 +252,7 @@ func intrinsicGas(tx *Tx) uint64 {
 // Execute implements exec.VM.
 func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 	d := &vm.txs[i]
+	vm.job.resolve(d, i)
 	if d.err != nil {
 		return Receipt{}, d.err
 	}

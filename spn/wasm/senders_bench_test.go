@@ -2,7 +2,9 @@ package wasm
 
 import (
 	"runtime"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -10,8 +12,8 @@ import (
 )
 
 // BenchmarkBlockSenders decodes a block of 2,048 signed transfers and recovers the
-// senders on b's GOMAXPROCS goroutines, batched (decodeChunk, as ExecuteBlock does)
-// and one Tx.Sender call per transaction ("one"). Run with -cpu 1,2.
+// senders on b's GOMAXPROCS goroutines: shared (senderJob, as ExecuteBlock does) and
+// one Tx.Sender call per transaction ("one"). Run with -cpu 1,2.
 func BenchmarkBlockSenders(b *testing.B) {
 	blk := &Block{}
 	for i := range 2048 {
@@ -22,24 +24,38 @@ func BenchmarkBlockSenders(b *testing.B) {
 		}
 		blk.Txs = append(blk.Txs, tx.Encode())
 	}
-	run := func(b *testing.B, chunk func(txs []decodedTx, lo, hi int)) {
-		for range b.N {
-			txs := make([]decodedTx, len(blk.Txs))
-			exec.ForChunks(len(blk.Txs), senderChunk, runtime.GOMAXPROCS(0), func(lo, hi int) { chunk(txs, lo, hi) })
-		}
+	perTx := func(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(blk.Txs)), "ns/tx")
 	}
-	b.Run("batch", func(b *testing.B) {
-		run(b, func(txs []decodedTx, lo, hi int) { decodeChunk(blk, txs, lo, hi) })
+	b.Run("shared", func(b *testing.B) {
+		for range b.N {
+			txs := make([]decodedTx, len(blk.Txs))
+			job := newSenderJob(blk, txs, time.Now())
+			var wg sync.WaitGroup
+			for range runtime.GOMAXPROCS(0) {
+				wg.Add(1)
+				go func() { defer wg.Done(); job.work() }()
+			}
+			wg.Wait()
+			for i := range txs {
+				job.resolve(&txs[i], i)
+			}
+			job.release()
+		}
+		perTx(b)
 	})
 	b.Run("one", func(b *testing.B) {
-		run(b, func(txs []decodedTx, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				d := &txs[i]
-				if d.err = decodeTx(blk.Txs[i], &d.tx); d.err == nil {
-					d.sender, d.err = d.tx.Sender()
+		for range b.N {
+			txs := make([]decodedTx, len(blk.Txs))
+			exec.ForChunks(len(blk.Txs), 64, runtime.GOMAXPROCS(0), func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					d := &txs[i]
+					if d.err = decodeTx(blk.Txs[i], &d.tx); d.err == nil {
+						d.sender, d.err = d.tx.Sender()
+					}
 				}
-			}
-		})
+			})
+		}
+		perTx(b)
 	})
 }

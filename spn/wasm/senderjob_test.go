@@ -4,16 +4,18 @@ import (
 	"errors"
 	"math/big"
 	"math/rand"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
-// TestDecodeChunkEqualsSender checks the batched sender recovery of a block against
-// Tx.Sender, one transaction at a time, on valid and damaged signatures (flipped
-// bits, S in the upper half, recovery ids 2 and 27, zero R, random bytes) and with
-// the block's sender hint for some.
-func TestDecodeChunkEqualsSender(t *testing.T) {
+// TestSenderJobEqualsSender checks a block's shared sender recovery (senderJob, on 1
+// to 3 goroutines) against Tx.Sender, one transaction at a time, on valid and damaged
+// signatures (flipped bits, S in the upper half, recovery ids 2 and 27, zero R,
+// random bytes) and with the block's sender hint for some.
+func TestSenderJobEqualsSender(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	curveN := crypto.S256().Params().N
 	var keys [][]byte
@@ -50,15 +52,27 @@ func TestDecodeChunkEqualsSender(t *testing.T) {
 		}
 		hinted = append(hinted, hint)
 	}
-	for _, withHints := range []bool{false, true} {
+	for run := range 6 {
+		withHints, goroutines := run%2 == 1, 1+run/2
 		b.Senders = nil
 		if withHints {
 			b.Senders = hinted
 		}
 		txs := make([]decodedTx, len(b.Txs))
-		for lo := 0; lo < len(b.Txs); lo += senderChunk {
-			decodeChunk(b, txs, lo, min(lo+senderChunk, len(b.Txs)))
+		job := newSenderJob(b, txs, time.Now())
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Add(1)
+			go func() { defer wg.Done(); job.work() }()
 		}
+		wg.Wait()
+		if job.finished.Load() == 0 {
+			t.Fatal("the job did not record the end of recovery")
+		}
+		for i := range txs {
+			job.resolve(&txs[i], i)
+		}
+		job.release()
 		good, bad := 0, 0
 		for i, d := range txs {
 			tx, err := DecodeTx(b.Txs[i]) // refuses out-of-range values itself
