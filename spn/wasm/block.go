@@ -158,25 +158,69 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 }
 
 // senderJob decodes a block's transactions and recovers their senders, on every
-// goroutine that then executes the block (exec.Config.PrepareWorker). Each goroutine
-// decodes chunks of decodeChunk transactions until none is left, waits for the
-// others' last chunk, then works on the block's signatures in one call into
-// libsecp256k1 (ecrecover.Shared): the block's hint gives a sender where it has one
-// (DecodeTx has already refused out-of-range signature values). The address of a
-// recovered key is taken when the transaction first executes (resolve): the keccak
-// then runs in parallel without another wait.
+// goroutine that then executes the block (exec.Config.PrepareWorker), in three steps
+// that each goroutine joins in turn, waiting for the others between them:
+//  1. decode chunks of decodeChunk transactions; the block's hint gives a sender
+//     where it has one (DecodeTx has already refused out-of-range signature values);
+//  2. recover the other signatures in one call into libsecp256k1 per goroutine
+//     (ecrecover.Shared);
+//  3. take the addresses of the recovered keys (a keccak each; resolve) in chunks of
+//     addrChunk.
 type senderJob struct {
-	b        *Block
-	txs      []decodedTx
-	rec      *ecrecover.Shared
-	start    time.Time
-	next     atomic.Int64 // the next transaction to decode
-	decoded  atomic.Int64 // transactions decoded
-	finished atomic.Int64 // nanoseconds from start to the end of recovery; 0 before
+	b         *Block
+	txs       []decodedTx
+	rec       *ecrecover.Shared
+	start     time.Time
+	decode    chunked      // step 1
+	addresses chunked      // step 3
+	finished  atomic.Int64 // nanoseconds from start to the end of the job; 0 before
 }
 
-// decodeChunk is how many transactions a goroutine decodes at a time (about 50 µs).
-const decodeChunk = 16
+// chunked hands out chunks of [0, n) to goroutines and counts those finished.
+type chunked struct {
+	next, done atomic.Int64
+}
+
+// run calls f on chunks of [0, n) until none is left, then waits until every chunk
+// taken by other goroutines is done (see waitFor).
+func (c *chunked) run(n, chunk int64, f func(i int)) {
+	for {
+		lo := c.next.Add(chunk) - chunk
+		if lo >= n {
+			break
+		}
+		hi := min(lo+chunk, n)
+		for i := lo; i < hi; i++ {
+			f(int(i))
+		}
+		c.done.Add(hi - lo)
+	}
+	waitFor(func() bool { return c.done.Load() >= n })
+}
+
+// waitFor waits until done reports true: the other goroutines' last chunk, about
+// 250 µs at most. It spins without yielding for about a millisecond first. During the
+// recovery a goroutine still in C has no processor (the runtime took it back), so a
+// yield finds one idle and wakes a thread for it. That thread can take the waiting
+// goroutine over on the vCPU where the C call runs, and the goroutine then went on
+// milliseconds after the recovery ended (session 10).
+func waitFor(done func() bool) {
+	for spins := 0; !done(); spins++ {
+		if spins >= finishSpins {
+			runtime.Gosched()
+		}
+	}
+}
+
+// finishSpins bounds the spins of waitFor before it yields.
+const finishSpins = 1 << 20
+
+// decodeChunk is how many transactions a goroutine decodes at a time (about 50 µs),
+// and addrChunk how many addresses it takes at a time (about 50 µs).
+const (
+	decodeChunk = 16
+	addrChunk   = 32
+)
 
 func newSenderJob(b *Block, txs []decodedTx, start time.Time) *senderJob {
 	return &senderJob{b: b, txs: txs, rec: ecrecover.GetShared(len(txs)), start: start}
@@ -185,32 +229,18 @@ func newSenderJob(b *Block, txs []decodedTx, start time.Time) *senderJob {
 // release returns the job's recovery to its pool; no goroutine of the block runs.
 func (j *senderJob) release() { ecrecover.PutShared(j.rec) }
 
-// work is the job's exec.Config.PrepareWorker: it returns when every sender is
-// recovered.
+// work is the job's exec.Config.PrepareWorker: it returns when every transaction is
+// decoded and has its sender (or its error).
 func (j *senderJob) work() {
 	n := int64(len(j.txs))
-	for {
-		lo := j.next.Add(decodeChunk) - decodeChunk
-		if lo >= n {
-			break
-		}
-		hi := min(lo+decodeChunk, n)
-		for i := lo; i < hi; i++ {
-			j.decode(int(i))
-		}
-		j.decoded.Add(hi - lo)
-	}
-	for j.decoded.Load() < n { // the others' last chunk: at most decodeChunk transactions
-		runtime.Gosched()
-	}
+	j.decode.run(n, decodeChunk, j.decodeTx)
 	j.rec.Work()
-	for !j.rec.Finished() { // at most ecrecover.SharedChunk signatures
-		runtime.Gosched()
-	}
+	waitFor(j.rec.Finished)
+	j.addresses.run(n, addrChunk, func(i int) { j.resolve(&j.txs[i], i) })
 	j.finished.CompareAndSwap(0, int64(time.Since(j.start)))
 }
 
-func (j *senderJob) decode(i int) {
+func (j *senderJob) decodeTx(i int) {
 	d := &j.txs[i]
 	if d.err = decodeTx(j.b.Txs[i], &d.tx); d.err != nil {
 		return
@@ -226,8 +256,7 @@ func (j *senderJob) decode(i int) {
 }
 
 // resolve sets transaction i's sender from the recovered key, or, where recovery
-// failed, its error from Tx.Sender. Execute calls it; incarnations of a transaction
-// never run at once, and the scheduler orders them.
+// failed, its error from Tx.Sender.
 func (j *senderJob) resolve(d *decodedTx, i int) {
 	if !d.pending {
 		return
@@ -252,7 +281,6 @@ func intrinsicGas(tx *Tx) uint64 {
 // Execute implements exec.VM.
 func (vm *blockVM) Execute(i int, v exec.View) (Receipt, error) {
 	d := &vm.txs[i]
-	vm.job.resolve(d, i)
 	if d.err != nil {
 		return Receipt{}, d.err
 	}
