@@ -130,9 +130,10 @@ func measureScaling(runs int) []scalingRow {
 }
 
 // recoveryScaling measures sender recovery, 3,200 distinct signatures, on 1 and then
-// 2 goroutines in the engines' batches (one cgo call per ecrecover.BatchSize) and, in
-// the same rounds, on 1 and then 2 POSIX threads that the Go scheduler does not run
-// (ecrecover.OnThreads; left out without cgo). The thread row tells whether Go adds
+// 2 goroutines in batches (one cgo call per ecrecover.BatchSize, as spn/evm
+// recovers), in one shared cgo call per goroutine (ecrecover.Shared, as spn/wasm
+// recovers) and, in the same rounds, on 1 and then 2 POSIX threads that the Go
+// scheduler does not run (ecrecover.OnThreads; left out without cgo). The thread row tells whether Go adds
 // a loss of its own or the host gives no more (docs/bench/wasm.md, session 10).
 func recoveryScaling(runs int) []scalingRow {
 	const n = 3200
@@ -171,10 +172,26 @@ func recoveryScaling(runs int) []scalingRow {
 		wg.Wait()
 		return time.Since(start)
 	}
+	shared := func(g int) time.Duration {
+		start := time.Now()
+		s := ecrecover.GetShared(n)
+		defer ecrecover.PutShared(s)
+		for i := range n {
+			s.Set(i, hashes[i], &sigs[i])
+		}
+		var wg sync.WaitGroup
+		for range g {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.Work() }()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
 	threads := true
-	var g1, g2, t1, t2 []time.Duration
+	var g1, g2, s1, s2, t1, t2 []time.Duration
 	for r := 0; r < runs; r++ {
 		g1, g2 = append(g1, onGoroutines(1)), append(g2, onGoroutines(2))
+		s1, s2 = append(s1, shared(1)), append(s2, shared(2))
 		if threads {
 			d1, err1 := ecrecover.OnThreads(1, hashes, sigs)
 			d2, err2 := ecrecover.OnThreads(2, hashes, sigs)
@@ -187,7 +204,8 @@ func recoveryScaling(runs int) []scalingRow {
 		mb, _ := median(b)
 		return float64(ma) / float64(mb)
 	}
-	rows := []scalingRow{{Kernel: fmt.Sprintf("ecrecover, %d per cgo call", ecrecover.BatchSize), Speedup: ratio(g1, g2)}}
+	rows := []scalingRow{{Kernel: fmt.Sprintf("ecrecover, %d per cgo call", ecrecover.BatchSize), Speedup: ratio(g1, g2)},
+		{Kernel: "ecrecover, one shared cgo call", Speedup: ratio(s1, s2)}}
 	if threads {
 		rows = append(rows, scalingRow{Kernel: "ecrecover", Speedup: ratio(t1, t2), Threads: true})
 	}
