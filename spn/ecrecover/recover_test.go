@@ -53,6 +53,27 @@ func signatures(t testing.TB, rng *rand.Rand, n int) ([]common.Hash, []Sig) {
 	return hashes, sigs
 }
 
+// validSignatures returns n valid signatures, each by a key of its own, over hashes
+// drawn from seed.
+func validSignatures(tb testing.TB, seed int64, n int) ([]common.Hash, []Sig) {
+	rng := rand.New(rand.NewSource(seed))
+	hashes := make([]common.Hash, n)
+	sigs := make([]Sig, n)
+	for i := range sigs {
+		k, err := crypto.GenerateKey()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rng.Read(hashes[i][:])
+		s, err := crypto.Sign(hashes[i][:], k)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		copy(sigs[i][:], s)
+	}
+	return hashes, sigs
+}
+
 // TestRecoverEqualsEcrecover compares Recover and Addresses with go-ethereum's
 // crypto.Ecrecover on valid and damaged signatures, in batches of every size.
 func TestRecoverEqualsEcrecover(t *testing.T) {
@@ -150,15 +171,7 @@ func FuzzRecover(f *testing.F) {
 // how each scales.
 func BenchmarkRecover(b *testing.B) {
 	const n = 4096
-	hashes := make([]common.Hash, n)
-	sigs := make([]Sig, n)
-	rng := rand.New(rand.NewSource(4))
-	for i := range sigs {
-		k, _ := crypto.GenerateKey()
-		rng.Read(hashes[i][:])
-		s, _ := crypto.Sign(hashes[i][:], k)
-		copy(sigs[i][:], s)
-	}
+	hashes, sigs := validSignatures(b, 4, n)
 	b.Run("ecrecover", func(b *testing.B) {
 		var next atomic.Int64
 		b.RunParallel(func(pb *testing.PB) {
@@ -238,18 +251,7 @@ func TestBatchPool(t *testing.T) {
 // ErrNoThreads.
 func TestOnThreads(t *testing.T) {
 	const n = 12
-	hashes := make([]common.Hash, n)
-	sigs := make([]Sig, n)
-	rng := rand.New(rand.NewSource(6))
-	for i := range sigs {
-		k, _ := crypto.GenerateKey()
-		rng.Read(hashes[i][:])
-		s, err := crypto.Sign(hashes[i][:], k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		copy(sigs[i][:], s)
-	}
+	hashes, sigs := validSignatures(t, 6, n)
 	if _, err := OnThreads(1, hashes, sigs); errors.Is(err, ErrNoThreads) {
 		t.Skip("built without cgo")
 	}
