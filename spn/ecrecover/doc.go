@@ -23,6 +23,11 @@
 // transfers. At 2 goroutines, batches took 38–49 µs per transaction and one call
 // each 48–57 µs.
 //
+// Shared (session 10) is one recovery that several goroutines do together, in one
+// cgo call each; spn/wasm recovers a block's senders with it. OnThreads runs the
+// library on POSIX threads outside the Go scheduler, as a reference for benchmarks
+// (farol-bench's scaling probe).
+//
 // The results are those of crypto.Ecrecover: the same library function on the same
 // inputs. The differential test and the fuzz test compare the two.
 //

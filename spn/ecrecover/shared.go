@@ -22,9 +22,10 @@ const SharedChunk = 4
 // BatchSize signatures) made a goroutine enter C about 25 times per 400-transaction
 // block. Each entry lets the Go runtime's monitor thread take the goroutine's
 // processor back after 20 µs and poll at that rate for about a millisecond. With
-// both vCPUs recovering, that polling runs on one of them: about 2,000 wake-ups a
-// second, against a few hundred with one goroutine. A shared recovery scaled as the
-// same library on POSIX threads does (docs/bench/wasm.md, session 10).
+// both vCPUs recovering, that polling runs on one of them: about 1,900 wake-ups and
+// 2,000 preemptions of the recovering threads a second, against about 600 of each
+// with one shared call per goroutine. Alone, a shared recovery scaled at least as
+// well as the same library on POSIX threads (docs/bench/wasm.md, session 10).
 type Shared struct {
 	n      int
 	hashes []common.Hash

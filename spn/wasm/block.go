@@ -102,7 +102,6 @@ type blockVM struct {
 	ctx   context.Context // callContext
 	block *BlockInfo
 	txs   []decodedTx
-	job   *senderJob
 	envs  sync.Pool // the block's envs, reused from transaction to transaction (newEnv)
 }
 
@@ -120,9 +119,9 @@ func (vm *blockVM) env(st *txState, origin Address) *env {
 
 // ExecuteBlock decodes the block's transactions and recovers their senders (on
 // cfg.Workers goroutines, as spn/exec's Config.PrepareWorker, which the engine sets;
-// see Block.Senders for a hint), then executes them on spn/exec. The error is non-nil only if
-// the block could not be executed (ctx cancelled, storage failure); a bad transaction
-// gets a StatusInvalidTx receipt and changes nothing.
+// see Block.Senders for a hint), then executes them on spn/exec. The error is non-nil
+// only if the block could not be executed (ctx cancelled, storage failure); a bad
+// transaction gets a StatusInvalidTx receipt and changes nothing.
 func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, cfg exec.Config) (*BlockResult, error) {
 	start := time.Now()
 	if b.Senders != nil && len(b.Senders) != len(b.Txs) {
@@ -135,14 +134,14 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	// Decoding and sender recovery, shared by the goroutines that then execute the
 	// block (exec.Config.PrepareWorker); the phase ends when the last signature is
 	// recovered.
-	vm.job = newSenderJob(b, vm.txs, start)
-	defer vm.job.release()
-	cfg.Prepare, cfg.PrepareWorker = nil, vm.job.work
+	job := newSenderJob(b, vm.txs, start)
+	defer job.release()
+	cfg.Prepare, cfg.PrepareWorker = nil, job.work
 	out, err := exec.Execute[Receipt](ctx, vm, len(b.Txs), base, cfg)
 	if err != nil {
 		return nil, err
 	}
-	snd := time.Duration(vm.job.finished.Load())
+	snd := time.Duration(job.finished.Load())
 	res := &BlockResult{Writes: out.Writes, Receipts: make([]Receipt, len(out.Results)), Stats: out.Stats,
 		Timing: Timing{Senders: snd, Execute: time.Since(start) - snd}}
 	for i, r := range out.Results {
