@@ -179,12 +179,7 @@ func recoveryScaling(runs int) []scalingRow {
 		for i := range n {
 			s.Set(i, hashes[i], &sigs[i])
 		}
-		var wg sync.WaitGroup
-		for range g {
-			wg.Add(1)
-			go func() { defer wg.Done(); s.Work() }()
-		}
-		wg.Wait()
+		s.Run(g)
 		return time.Since(start)
 	}
 	threads := true

@@ -98,6 +98,21 @@ func (s *Shared) Work() {
 	sharedWork(s)
 }
 
+// Run calls Work on the calling goroutine and on goroutines-1 others, and returns
+// when all have returned: s is then Finished.
+func (s *Shared) Run(goroutines int) {
+	var wg sync.WaitGroup
+	for range goroutines - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Work()
+		}()
+	}
+	s.Work()
+	wg.Wait()
+}
+
 // Finished reports whether every index of s is done.
 func (s *Shared) Finished() bool { return atomic.LoadInt64(&s.done) >= int64(s.n) }
 

@@ -409,7 +409,7 @@ func (a *App) decodeAll(txs [][]byte) []decoded {
 	if missing.Load() == 0 {
 		return out
 	}
-	parallel(w, func(int) { rec.Work() })
+	rec.Run(w)
 	parallel(w, func(k int) {
 		for i := k; i < len(txs); i += w {
 			d := &out[i]
