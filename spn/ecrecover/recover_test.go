@@ -145,7 +145,8 @@ func TestRecoverConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// FuzzRecover compares Recover with crypto.Ecrecover on arbitrary inputs.
+// FuzzRecover compares Recover and a Shared recovery with crypto.Ecrecover on
+// arbitrary inputs.
 func FuzzRecover(f *testing.F) {
 	hashes, sigs := signatures(f, rand.New(rand.NewSource(3)), 16)
 	for i := range hashes {
@@ -161,6 +162,18 @@ func FuzzRecover(f *testing.F) {
 		want, err := crypto.Ecrecover(hash, sig)
 		if (err == nil) != ok[0] || (ok[0] && !bytes.Equal(want, pubs[0][:])) {
 			t.Fatalf("Recover %v %x, Ecrecover %x %v", ok[0], pubs[0], want, err)
+		}
+		// the shared recovery, with the signature between two skipped indexes
+		sh := GetShared(3)
+		defer PutShared(sh)
+		sh.Set(1, h, &s)
+		sh.Run(2)
+		addr, shOK := sh.Address(1)
+		if shOK != ok[0] || (ok[0] && addr != common.BytesToAddress(crypto.Keccak256(want[1:])[12:])) {
+			t.Fatalf("Shared %v %x, Ecrecover %x %v", shOK, addr, want, err)
+		}
+		if _, ok0 := sh.Address(0); ok0 {
+			t.Fatal("Shared recovered an index never set")
 		}
 	})
 }
