@@ -133,8 +133,9 @@ func measureScaling(runs int) []scalingRow {
 // 2 goroutines in batches (one cgo call per ecrecover.BatchSize, as spn/evm
 // recovers), in one shared cgo call per goroutine (ecrecover.Shared, as spn/wasm
 // recovers) and, in the same rounds, on 1 and then 2 POSIX threads that the Go
-// scheduler does not run (ecrecover.OnThreads; left out without cgo). The thread row tells whether Go adds
-// a loss of its own or the host gives no more (docs/bench/wasm.md, session 10).
+// scheduler does not run (ecrecover.OnThreads; left out without cgo). The thread row
+// tells whether Go adds a loss of its own or the host gives no more
+// (docs/bench/wasm.md, session 10).
 func recoveryScaling(runs int) []scalingRow {
 	const n = 3200
 	hashes := make([]common.Hash, n)
@@ -427,6 +428,7 @@ func freshTxs(txs []*types.Transaction) []*types.Transaction {
 	return out
 }
 
+// printScaling prints one row of the scaling probe.
 func printScaling(w io.Writer, sc scalingRow) {
 	on := "goroutines"
 	if sc.Threads {
