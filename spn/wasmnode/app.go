@@ -387,19 +387,21 @@ func (a *App) decodeUnsigned(raw []byte) decoded {
 // through Tx.Sender for its error. Each recovered sender is cached.
 func (a *App) decodeAll(txs [][]byte) []decoded {
 	out := make([]decoded, len(txs))
+	hashes := make([]common.Hash, len(txs)) // the cache keys of the senders to recover
 	w := min(a.workers(), len(txs))
 	rec := ecrecover.GetShared(len(txs))
 	defer ecrecover.PutShared(rec)
 	var missing atomic.Int64
-	parallel(w, func(k int) {
-		for i := k; i < len(txs); i += w {
+	exec.ForChunks(len(txs), decodeAllChunk, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			d := a.decodeUnsigned(txs[i])
 			if d.err == nil {
-				if from, ok := a.senders.Get(TxHash(txs[i])); ok {
+				h := TxHash(txs[i])
+				if from, ok := a.senders.Get(h); ok {
 					d.sender = from
 				} else {
 					rec.Set(i, d.tx.SigningHash(), (*ecrecover.Sig)(&d.tx.Sig))
-					d.recover = true
+					d.recover, hashes[i] = true, h
 					missing.Add(1)
 				}
 			}
@@ -410,37 +412,26 @@ func (a *App) decodeAll(txs [][]byte) []decoded {
 		return out
 	}
 	rec.Run(w)
-	parallel(w, func(k int) {
-		for i := k; i < len(txs); i += w {
+	exec.ForChunks(len(txs), decodeAllChunk, w, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			d := &out[i]
 			if !d.recover {
 				continue
 			}
 			if from, ok := rec.Address(i); ok {
 				d.sender = wasm.Address(from)
-				a.senders.Put(TxHash(txs[i]), d.sender)
 			} else if d.sender, d.err = d.tx.Sender(); d.err != nil {
 				d.code = CodeSignature
-			} else {
-				a.senders.Put(TxHash(txs[i]), d.sender) // not expected: Tx.Sender recovered it
+				continue
 			}
+			a.senders.Put(hashes[i], d.sender)
 		}
 	})
 	return out
 }
 
-// parallel runs f(0), ..., f(w-1) at once and returns when all have.
-func parallel(w int, f func(k int)) {
-	var wg sync.WaitGroup
-	for k := 0; k < w; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(k)
-		}()
-	}
-	wg.Wait()
-}
+// decodeAllChunk is how many transactions a worker of decodeAll takes at a time.
+const decodeAllChunk = 32
 
 func readNonce(s exec.Storage, addr wasm.Address) (uint64, error) {
 	b, err := s.Get(wasm.NonceKey(addr))
