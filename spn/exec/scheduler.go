@@ -309,6 +309,9 @@ func (s *scheduler) run(perform func(task) task) {
 		if s.executionIdx.Load() < n || s.validationIdx.Load() < n {
 			continue // the indices still point at work
 		}
+		if s.finished() {
+			break // nextTask's check found the block done: no yield (it wakes a thread)
+		}
 		if spins++; spins < idleSpins {
 			runtime.Gosched()
 			continue
