@@ -103,6 +103,9 @@ type blockVM struct {
 	block *BlockInfo
 	txs   []decodedTx
 	envs  sync.Pool // the block's envs, reused from transaction to transaction (newEnv)
+
+	mu  sync.Mutex
+	all []*env // every env of the block, to flush their caches when it ends
 }
 
 // env returns an env for a transaction of the block: a finished one if there is one.
@@ -111,10 +114,23 @@ type blockVM struct {
 func (vm *blockVM) env(st *txState, origin Address) *env {
 	ev, _ := vm.envs.Get().(*env)
 	if ev == nil {
-		return newEnv(vm.e, vm.ctx, st, vm.block, origin)
+		ev = newEnv(vm.e, vm.ctx, st, vm.block, origin)
+		ev.cache.keep = true
+		vm.mu.Lock()
+		vm.all = append(vm.all, ev)
+		vm.mu.Unlock()
+		return ev
 	}
 	ev.st, ev.origin = st, origin // Execute emptied it before putting it back
 	return ev
+}
+
+// flush hands what the block's envs kept back to the engine (envCache). No
+// transaction of the block runs.
+func (vm *blockVM) flush() {
+	for _, ev := range vm.all {
+		ev.flush(vm.ctx)
+	}
 }
 
 // ExecuteBlock decodes the block's transactions and recovers their senders (on
@@ -131,6 +147,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	// Nothing of the decoded transactions is in the result (receipts copy what they
 	// keep), and exec.Execute returns only when no goroutine of the block runs.
 	defer putDecoded(vm.txs)
+	defer vm.flush()
 	// Decoding and sender recovery, shared by the goroutines that then execute the
 	// block (exec.Config.PrepareWorker); the phase ends when the last signature is
 	// recovered.
@@ -392,7 +409,7 @@ func (ev *env) upload(code []byte) ([32]byte, callResult) {
 
 func (ev *env) instantiate(tx *Tx, sender Address, gas uint64) (Address, callResult) {
 	addr := ContractAddress(sender, tx.Nonce)
-	c, err := ev.e.load(ev.st, tx.CodeHash)
+	c, err := ev.load(tx.CodeHash)
 	if err != nil {
 		if errors.Is(err, ErrUnknownCode) || errors.Is(err, ErrCompile) {
 			return addr, callResult{status: StatusInvalidCode, err: err}
@@ -400,7 +417,7 @@ func (ev *env) instantiate(tx *Tx, sender Address, gas uint64) (Address, callRes
 		ev.fatal = err
 		return addr, callResult{}
 	}
-	defer ev.e.release(c)
+	defer ev.release(c)
 	old, err := ev.st.get(ContractKey(addr))
 	if err != nil {
 		ev.fatal = err

@@ -71,6 +71,7 @@ type Engine struct {
 const DefaultMaxCompiled = 64
 
 type compiledCode struct {
+	hash     [32]byte
 	refs     int           // calls using mod (under Engine.mu); a module in use is never released
 	used     uint64        // Engine.tick of the last acquire (under Engine.mu)
 	done     chan struct{} // closed when mod and err are set
@@ -152,7 +153,7 @@ func (e *Engine) compile(hash [32]byte, code []byte) (*compiledCode, error) {
 	e.mu.Lock()
 	c, ok := e.compiled[hash]
 	if !ok {
-		c = &compiledCode{done: make(chan struct{})}
+		c = &compiledCode{hash: hash, done: make(chan struct{})}
 		e.compiled[hash] = c
 	}
 	e.acquireLocked(c)
@@ -343,7 +344,7 @@ func (ev *env) call(caller, to Address, value exec.U256, input []byte, gas uint6
 		}
 		return callResult{status: StatusOK} // plain value transfer to an account
 	}
-	c, err := ev.e.load(ev.st, [32]byte(h))
+	c, err := ev.load([32]byte(h))
 	if err != nil {
 		if errors.Is(err, ErrUnknownCode) || errors.Is(err, ErrCompile) {
 			return callResult{status: StatusTrap, err: err}
@@ -351,7 +352,7 @@ func (ev *env) call(caller, to Address, value exec.U256, input []byte, gas uint6
 		ev.fatal = err
 		return callResult{status: StatusTrap}
 	}
-	defer ev.e.release(c)
+	defer ev.release(c)
 	return ev.run(c, "call", caller, to, value, input, gas, depth, readOnly)
 }
 
@@ -376,7 +377,7 @@ func (ev *env) run(c *compiledCode, entry string, caller, self Address, value ex
 	ev.cc.f = f
 	defer func() { ev.cc.f = outer }()
 	ctx := &ev.cc
-	inst, err := ev.e.instance(ctx, c)
+	inst, err := ev.instance(ctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
 			ev.fatal = ctx.Err()
@@ -387,7 +388,7 @@ func (ev *env) run(c *compiledCode, entry string, caller, self Address, value ex
 	f.gas.Set(gas - cost)
 	_, err = inst.entry(c, entry).Call(ctx)
 	// Only an instance whose call returned normally is kept (reset) for another call.
-	defer ev.e.putInstance(ctx, c, inst, err == nil && ev.fatal == nil && ctx.Err() == nil)
+	defer ev.putInstance(ctx, c, inst, err == nil && ev.fatal == nil && ctx.Err() == nil)
 	left := int64(f.gas.Get())
 	res := callResult{gasUsed: gas, ret: f.ret}
 	if left >= 0 {

@@ -45,8 +45,9 @@ type env struct {
 	origin Address
 	fatal  error // the view failed (ErrSuspended, storage): the whole execution stops
 
-	cc  callCtx // the context of every call of this execution
-	top frame   // the outermost call's frame (inner calls allocate theirs)
+	cc    callCtx  // the context of every call of this execution
+	top   frame    // the outermost call's frame (inner calls allocate theirs)
+	cache envCache // modules and instances kept from transaction to transaction (a block's envs)
 }
 
 // newEnv returns an execution env whose calls run under ctx, which should carry the

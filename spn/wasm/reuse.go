@@ -343,6 +343,7 @@ func mergeData(body []byte) ([]byte, uint32) {
 
 // instance is a live module instance and the handles the engine uses on it.
 type instance struct {
+	code     *compiledCode // the module it is an instance of
 	mod      api.Module
 	mem      api.Memory
 	gas      api.MutableGlobal
@@ -394,7 +395,7 @@ func (e *Engine) instance(ctx context.Context, c *compiledCode) (*instance, erro
 		return nil, err
 	}
 	e.created.Add(1)
-	in := &instance{mod: mod, mem: memoryOf(mod)}
+	in := &instance{code: c, mod: mod, mem: memoryOf(mod)}
 	in.gas, _ = mod.ExportedGlobal(gasGlobalExport).(api.MutableGlobal)
 	in.depth = mod.ExportedGlobal(depthGlobalExport)
 	if c.plan == nil || in.gas == nil || e.noReuse {
@@ -475,18 +476,25 @@ func (in *instance) reset(c *compiledCode) bool {
 // returned normally) and there is room, else closed.
 func (e *Engine) putInstance(ctx context.Context, c *compiledCode, in *instance, ok bool) {
 	if ok && in.reusable && !e.noReuse && !in.mod.IsClosed() && in.reset(c) {
-		e.mu.Lock()
-		kept := len(c.idle) < maxIdlePerCode && e.idleBytes+in.cost <= e.maxIdle
-		if kept {
-			c.idle = append(c.idle, in)
-			e.idleBytes += in.cost
-		}
-		e.mu.Unlock()
-		if kept {
-			return
-		}
+		e.keepIdle(ctx, c, in)
+		return
 	}
 	_ = in.mod.Close(ctx)
+}
+
+// keepIdle keeps an instance in its post-instantiation state for reuse if there is
+// room, else closes it.
+func (e *Engine) keepIdle(ctx context.Context, c *compiledCode, in *instance) {
+	e.mu.Lock()
+	kept := len(c.idle) < maxIdlePerCode && e.idleBytes+in.cost <= e.maxIdle
+	if kept {
+		c.idle = append(c.idle, in)
+		e.idleBytes += in.cost
+	}
+	e.mu.Unlock()
+	if !kept {
+		_ = in.mod.Close(ctx)
+	}
 }
 
 // Idle returns how many finished instances the engine keeps for reuse.
@@ -498,4 +506,104 @@ func (e *Engine) Idle() int {
 		n += len(c.idle)
 	}
 	return n
+}
+
+// The env's cache (envCache): in a block, each env keeps the compiled modules it
+// loaded and the instances its calls finished, from one transaction to the next, so
+// that a call takes neither the engine's lock nor a cache line the other worker
+// wrote last. Envs are per block and recycled through a sync.Pool, i.e. mostly per
+// processor, so each worker in effect has its own.
+//
+//   - A kept module stays acquired (Engine.load's reference) until the block ends:
+//     a module in use is never released by the LRU, so the module and the instances
+//     kept with it stay valid.
+//   - A kept instance is reset when its call ends, exactly as one the engine keeps
+//     (putInstance), and is returned to the engine's idle instances when the block
+//     ends (or closed, if the engine has no room for it).
+//
+// Measured with two goroutines running independent blocks on one engine against two
+// engines (session 11, docs/bench/wasm.md): the engine's shared lock and counters
+// cost a second worker about 15 % of an AS token transfer.
+type envCache struct {
+	keep  bool // only a block's envs keep anything (a query's env is used once)
+	codes []*compiledCode
+	idle  []*instance
+}
+
+// envKeptCodes and envKeptInstances bound what an env keeps: a block's calls mostly
+// go to a few contracts (a swap: the pool and two tokens).
+const (
+	envKeptCodes     = 8
+	envKeptInstances = 8
+)
+
+// load returns the compiled module of a code hash, acquired for the caller, who
+// releases it with release.
+func (ev *env) load(hash [32]byte) (*compiledCode, error) {
+	for _, c := range ev.cache.codes {
+		if c.hash == hash {
+			return c, nil
+		}
+	}
+	c, err := ev.e.load(ev.st, hash)
+	if err == nil && ev.cache.keep && len(ev.cache.codes) < envKeptCodes {
+		ev.cache.codes = append(ev.cache.codes, c) // the env holds this acquisition
+	}
+	return c, err
+}
+
+// release ends a use of c that load started.
+func (ev *env) release(c *compiledCode) {
+	if !ev.holds(c) {
+		ev.e.release(c)
+	}
+}
+
+func (ev *env) holds(c *compiledCode) bool {
+	for _, k := range ev.cache.codes {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// instance returns an instance of c in its post-instantiation state: one the env
+// kept, else the engine's.
+func (ev *env) instance(ctx context.Context, c *compiledCode) (*instance, error) {
+	for i := len(ev.cache.idle) - 1; i >= 0; i-- {
+		if in := ev.cache.idle[i]; in.code == c {
+			last := len(ev.cache.idle) - 1
+			ev.cache.idle[i] = ev.cache.idle[last]
+			ev.cache.idle[last] = nil
+			ev.cache.idle = ev.cache.idle[:last]
+			return in, nil
+		}
+	}
+	return ev.e.instance(ctx, c)
+}
+
+// putInstance ends a call's use of an instance (Engine.putInstance); the env keeps it
+// if it holds its module and has room.
+func (ev *env) putInstance(ctx context.Context, c *compiledCode, in *instance, ok bool) {
+	if ok && ev.cache.keep && len(ev.cache.idle) < envKeptInstances && ev.holds(c) && in.reusable && !ev.e.noReuse &&
+		!in.mod.IsClosed() && in.reset(c) {
+		ev.cache.idle = append(ev.cache.idle, in)
+		return
+	}
+	ev.e.putInstance(ctx, c, in, ok)
+}
+
+// flush hands what the env kept back to the engine: its instances (already reset) to
+// the engine's idle ones, and its modules' acquisitions. No call of the env runs.
+func (ev *env) flush(ctx context.Context) {
+	for i, in := range ev.cache.idle {
+		ev.e.keepIdle(ctx, in.code, in)
+		ev.cache.idle[i] = nil
+	}
+	for i, c := range ev.cache.codes {
+		ev.e.release(c)
+		ev.cache.codes[i] = nil
+	}
+	ev.cache.idle, ev.cache.codes = ev.cache.idle[:0], ev.cache.codes[:0]
 }

@@ -408,3 +408,101 @@ func TestPreparedModules(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvCache: a block's env loads a module once and keeps it acquired, takes back
+// the instance its last call finished without going to the engine, and hands both
+// back when the block ends; a query's env keeps nothing. A block of calls to two
+// contracts on two workers then leaves no module acquired and its instances idle in
+// the engine.
+func TestEnvCache(t *testing.T) {
+	ctx := context.Background()
+	e, err := New(ctx, Config{ChainID: testChainID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	w := newWorld(t, 8)
+	w.e = e
+	ctr := w.deploy(0, "as_counter.wasm", u64(1))
+	tok := w.deploy(0, "as_token.wasm", u64(1000))
+	refs := func() (n int) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		for _, c := range e.compiled {
+			n += c.refs
+		}
+		return n
+	}
+	hashOf := func(a Address) [32]byte { return [32]byte(w.state[string(ContractKey(a))]) }
+
+	st := newTxState(nil) // the modules are compiled: load reads no state
+	vm := &blockVM{e: e, ctx: e.callContext(ctx)}
+	ev := vm.env(st, w.addrs[0])
+	c, err := ev.load(hashOf(ctr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := ev.load(hashOf(ctr)); err != nil || again != c {
+		t.Fatalf("second load: %p %v, want the kept %p", again, err, c)
+	}
+	ev.release(c)
+	ev.release(c)
+	if n := refs(); n != 1 {
+		t.Fatalf("%d acquisitions while the env keeps one module, want 1", n)
+	}
+	in, err := ev.instance(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := e.Idle()
+	ev.putInstance(ctx, c, in, true)
+	if e.Idle() != idle {
+		t.Fatal("the finished instance went to the engine, not the env")
+	}
+	if again, err := ev.instance(ctx, c); err != nil || again != in {
+		t.Fatalf("next instance: %p %v, want the kept %p", again, err, in)
+	} else {
+		ev.putInstance(ctx, c, again, true)
+	}
+	vm.flush()
+	if n := refs(); n != 0 {
+		t.Fatalf("%d acquisitions after the block ended, want 0", n)
+	}
+	if len(ev.cache.codes)+len(ev.cache.idle) != 0 || e.Idle() != idle+1 {
+		t.Fatalf("after the block: env keeps %d modules and %d instances, engine %d idle (was %d)",
+			len(ev.cache.codes), len(ev.cache.idle), e.Idle(), idle)
+	}
+
+	q := newEnv(e, e.callContext(ctx), st, &BlockInfo{}, Address{})
+	if c, err = q.load(hashOf(tok)); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.cache.codes) != 0 {
+		t.Fatal("a query's env kept a module")
+	}
+	q.release(c)
+
+	var txs [][]byte
+	for i := 0; i < 40; i++ {
+		if i%2 == 0 {
+			txs = append(txs, w.callTx(i%8, ctr, []byte{0}))
+		} else {
+			txs = append(txs, w.callTx(0, tok, tokTransfer(w.addrs[1+i%7], 1)))
+		}
+	}
+	res, err := e.ExecuteBlock(ctx, w.block(txs...), w.state, exec.Config{Workers: 2, ForceParallel: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res.Receipts {
+		if r.Status != StatusOK {
+			t.Fatalf("tx %d: %v %v", i, r.Status, r.Err)
+		}
+	}
+	if n := refs(); n != 0 {
+		t.Fatalf("%d acquisitions after a 2-worker block, want 0", n)
+	}
+	if e.Idle() < 2 {
+		t.Fatalf("%d idle instances after the block, want one per module at least", e.Idle())
+	}
+}
