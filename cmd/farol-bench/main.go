@@ -115,6 +115,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if args[0] == ceilingChild { // a copy started by farol-bench wasm's -ceiling
+		if err := runCeilingChild(args[1:], stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "farol-bench %s: %v\n", args[0], err)
+			return 1
+		}
+		return 0
+	}
 	sc, ok := subcommands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "farol-bench: unknown subcommand %q\n", args[0])

@@ -3,8 +3,52 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"testing"
 )
+
+// TestMain lets the test binary serve as the copies the ceiling measurement starts
+// (it starts os.Executable()).
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == ceilingChild {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestCeiling measures a small workload's ceiling in both phases: copies start, run
+// alone and in pairs, and report blocks that ran while both ran.
+func TestCeiling(t *testing.T) {
+	for _, phase := range []string{"block", "execute"} {
+		row, err := measureCeiling("as-token", phase, 20, 1, 2, 4, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.AloneMS <= 0 || row.PairMS <= 0 || row.Blocks == 0 || row.Speedup <= 0 || row.Rounds != 2 || row.Phase != phase {
+			t.Fatalf("bad row %+v", row)
+		}
+	}
+}
+
+func TestOverlapping(t *testing.T) {
+	runs := [][]childBlock{
+		{{0, 10}, {10, 20}, {20, 30}, {30, 40}},
+		{{5, 15}, {15, 25}, {25, 35}},
+	}
+	// both ran from 5 to 35: the first copy's blocks 10-20 and 20-30, the second's three
+	got := overlapping(runs)
+	if len(got) != 5 {
+		t.Fatalf("%d blocks, want 5", len(got))
+	}
+	for _, d := range got {
+		if d != 10 {
+			t.Fatalf("block of %v, want 10ns", d)
+		}
+	}
+	if overlapping([][]childBlock{{{0, 1}}, nil}) != nil {
+		t.Fatal("a copy without blocks overlaps nothing")
+	}
+}
 
 func TestExecJSON(t *testing.T) {
 	var out, errb bytes.Buffer

@@ -80,6 +80,7 @@ type wasmReport struct {
 	Calls       []callCost   `json:"call_cost"`
 	EVM         []evmCmp     `json:"evm_erc20,omitempty"`
 	Scaling     []scalingRow `json:"scaling,omitempty"`
+	Ceiling     []ceilingRow `json:"ceiling,omitempty"`
 }
 
 func runWasm(args []string, stdout, stderr io.Writer) error {
@@ -97,6 +98,9 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		gogc      = fs.Int("gogc", 0, "set the GC target percentage (debug.SetGCPercent) for the run; 0 keeps GOGC")
 		scaling   = fs.Bool("scaling", true, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines on this machine")
 		reuse     = fs.Bool("reuse", true, "reuse finished contract instances (reset to their initial state); false creates one per call")
+		ceiling   = fs.String("ceiling", "transfers,as-token", "workloads whose ceiling to measure: the sequential path in one process alone, then in two processes at once (comma-separated; empty for none)")
+		ceilRuns  = fs.Int("ceiling-rounds", 4, "rounds of the ceiling measurement (one process alone, then two; the order alternates)")
+		ceilBlks  = fs.Int("ceiling-blocks", 20, "blocks each process runs per round of the ceiling measurement")
 		closeOn   = fs.Bool("close-on-ctx", false, "turn on wazero's close-on-context-done (wasm.Config.CloseOnContextDone: a watcher goroutine per call, as the node's RPC reads run)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -157,6 +161,25 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		}
 		for _, e := range row.Engine {
 			report.EVM = append(report.EVM, evmCmp{Txs: row.Txs, Workers: e.Workers, MS: e.MS, ExecMS: e.SendersMS + e.ExecMS, TxPerS: e.TxPerS, Speedup: e.Speedup})
+		}
+	}
+	for _, name := range strings.Split(*ceiling, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		size := *n
+		if strings.HasPrefix(name, "go-") {
+			size = *goN
+		}
+		for _, phase := range []string{"block", "execute"} {
+			row, err := measureCeiling(name, phase, size, *seed, *ceilRuns, *ceilBlks, *gogc)
+			if err != nil {
+				return err
+			}
+			report.Ceiling = append(report.Ceiling, *row)
+		}
+		if !*jsonOut {
+			fmt.Fprintf(stderr, "done ceiling %s\n", name)
 		}
 	}
 	if *jsonOut {
@@ -342,6 +365,15 @@ func printWasm(stdout io.Writer, r *wasmReport) error {
 	}
 	for _, sc := range r.Scaling {
 		printScaling(stdout, sc)
+	}
+	if len(r.Ceiling) > 0 {
+		fmt.Fprintln(stdout, "\nceiling: the sequential path in one process alone, then in two processes at once (no shared runtime):")
+		tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "workload\tphase\trounds\talone ms\tpair ms\tpair blocks\t2 processes vs 1\t")
+		for _, c := range r.Ceiling {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t\n", c.Workload, c.Phase, c.Rounds, c.AloneMS, c.PairMS, c.Blocks, c.Speedup)
+		}
+		return tw.Flush()
 	}
 	return nil
 }

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	spnexec "github.com/farolnet/farol/spn/exec"
+	"github.com/farolnet/farol/spn/wasm"
+	"github.com/farolnet/farol/spn/wasm/wasmtest"
+)
+
+// The ceiling: what a second vCPU gives a workload when nothing at all is shared.
+// farol-bench starts copies of itself (ceilingChild), each building the same block
+// and running it on the sequential path over and over: first one copy alone, then
+// two at once. Two processes share no Go runtime, heap, collector, lock or cache
+// line; whatever slows each of them when both run is the machine's (the other vCPU,
+// the shared caches and memory, the hypervisor). Two blocks per median block time of
+// the pair, against one per median block time alone, is the most that any parallel
+// execution of that block could get on this machine at that time. Block-STM's 2-worker
+// speedup is read against it.
+
+// ceilingChild is the hidden subcommand of a copy.
+const ceilingChild = "wasm-ceiling-child"
+
+// ceilingRow is one workload's ceiling.
+type ceilingRow struct {
+	Workload string `json:"workload"`
+	// Phase is "block" (decoding, sender recovery and execution, as the speedups
+	// above) or "execute" (senders given: the execution phase alone).
+	Phase   string  `json:"phase"`
+	Rounds  int     `json:"rounds"`
+	AloneMS float64 `json:"alone_ms"` // median block time, one process running
+	PairMS  float64 `json:"pair_ms"`  // median block time of each of two processes running at once
+	Blocks  int     `json:"pair_blocks"`
+	Speedup float64 `json:"speedup"` // 2 * AloneMS / PairMS
+}
+
+// childBlock is one block a copy ran: wall-clock start and end (Unix nanoseconds, so
+// that the parent can keep the blocks that ran while the other copy was running too).
+type childBlock struct {
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+}
+
+// runCeilingChild builds the workload, runs it twice to warm up, says "ready", waits
+// for a line on stdin, runs the block -blocks times on the sequential path and prints
+// the blocks' times as JSON.
+func runCeilingChild(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(ceilingChild, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		name   = fs.String("workload", "as-token", "workload")
+		n      = fs.Int("n", 400, "transactions per block")
+		seed   = fs.Uint64("seed", 1, "workload seed")
+		blocks = fs.Int("blocks", 20, "blocks to run")
+		hinted = fs.Bool("hinted", false, "give the senders (execution phase only)")
+		gogc   = fs.Int("gogc", 0, "GC target percentage; 0 keeps GOGC")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *gogc > 0 {
+		debug.SetGCPercent(*gogc)
+	}
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "farol-wasm-ceiling")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	eng, err := wasm.New(ctx, wasm.Config{ChainID: wasmtest.ChainID, CacheDir: dir})
+	if err != nil {
+		return err
+	}
+	defer eng.Close(ctx)
+	wl, err := wasmtest.NewWorkload(eng, *name, *n, *seed)
+	if err != nil {
+		return err
+	}
+	blk := *wl.Block
+	if *hinted {
+		blk.Senders = make([]wasm.Address, len(blk.Txs))
+		for i, raw := range blk.Txs {
+			tx, err := wasm.DecodeTx(raw)
+			if err != nil {
+				return err
+			}
+			if blk.Senders[i], err = tx.Sender(); err != nil {
+				return err
+			}
+		}
+	}
+	cfg := spnexec.Config{Workers: 1}
+	for range 2 {
+		if _, err := eng.ExecuteBlock(ctx, &blk, wl.World.State, cfg); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintln(stdout, "ready"); err != nil {
+		return err
+	}
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return fmt.Errorf("waiting for the start: %w", err)
+	}
+	out := make([]childBlock, 0, *blocks)
+	for range *blocks {
+		start := time.Now()
+		if _, err := eng.ExecuteBlock(ctx, &blk, wl.World.State, cfg); err != nil {
+			return err
+		}
+		out = append(out, childBlock{Start: start.UnixNano(), End: time.Now().UnixNano()})
+	}
+	return json.NewEncoder(stdout).Encode(out)
+}
+
+// measureCeiling runs rounds of one copy alone and two copies at once (in
+// alternating order) and returns the workload's ceiling. Only the pair's blocks that
+// ran entirely while both copies were running count.
+func measureCeiling(name, phase string, n int, seed uint64, rounds, blocks, gogc int) (*ceilingRow, error) {
+	args := []string{ceilingChild, "-workload", name, "-n", strconv.Itoa(n), "-seed", strconv.FormatUint(seed, 10),
+		"-blocks", strconv.Itoa(blocks), "-hinted=" + strconv.FormatBool(phase == "execute"), "-gogc", strconv.Itoa(gogc)}
+	var alone, pair []time.Duration
+	for r := 0; r < rounds; r++ {
+		for k := 0; k < 2; k++ {
+			copies := 1 + (k+r)%2
+			runs, err := runCopies(args, copies)
+			if err != nil {
+				return nil, fmt.Errorf("ceiling %s (%s): %w", name, phase, err)
+			}
+			if copies == 1 {
+				for _, b := range runs[0] {
+					alone = append(alone, time.Duration(b.End-b.Start))
+				}
+				continue
+			}
+			pair = append(pair, overlapping(runs)...)
+		}
+	}
+	if len(alone) == 0 || len(pair) == 0 {
+		return nil, fmt.Errorf("ceiling %s (%s): the two copies never ran a block at the same time", name, phase)
+	}
+	a, _ := median(alone)
+	p, _ := median(pair)
+	return &ceilingRow{Workload: name, Phase: phase, Rounds: rounds, AloneMS: ms(a), PairMS: ms(p), Blocks: len(pair),
+		Speedup: 2 * float64(a) / float64(p)}, nil
+}
+
+// overlapping returns the durations of the blocks that ran entirely while every copy
+// was running (between the latest first start and the earliest last end).
+func overlapping(runs [][]childBlock) []time.Duration {
+	var from, to int64
+	for i, r := range runs {
+		if len(r) == 0 {
+			return nil
+		}
+		if s := r[0].Start; i == 0 || s > from {
+			from = s
+		}
+		if e := r[len(r)-1].End; i == 0 || e < to {
+			to = e
+		}
+	}
+	var out []time.Duration
+	for _, r := range runs {
+		for _, b := range r {
+			if b.Start >= from && b.End <= to {
+				out = append(out, time.Duration(b.End-b.Start))
+			}
+		}
+	}
+	return out
+}
+
+// runCopies starts copies of this binary with args, waits until each is ready, starts
+// them together and returns their blocks.
+func runCopies(args []string, copies int) ([][]childBlock, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	type child struct {
+		cmd   *exec.Cmd
+		in    io.WriteCloser
+		out   *bufio.Reader
+		errb  *limitedBuffer
+		alive bool
+	}
+	cs := make([]*child, copies)
+	defer func() {
+		for _, c := range cs {
+			if c != nil && c.alive {
+				_ = c.cmd.Process.Kill()
+				_ = c.cmd.Wait()
+			}
+		}
+	}()
+	for i := range cs {
+		c := &child{cmd: exec.Command(self, args...), errb: &limitedBuffer{max: 4096}}
+		c.cmd.Stderr = c.errb
+		if c.in, err = c.cmd.StdinPipe(); err != nil {
+			return nil, err
+		}
+		stdout, err := c.cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		c.out = bufio.NewReader(stdout)
+		if err := c.cmd.Start(); err != nil {
+			return nil, err
+		}
+		c.alive = true
+		cs[i] = c
+	}
+	for _, c := range cs {
+		line, err := c.out.ReadString('\n')
+		if err != nil || line != "ready\n" {
+			return nil, fmt.Errorf("copy did not get ready (%q, %v): %s", line, err, c.errb.String())
+		}
+	}
+	for _, c := range cs {
+		if _, err := io.WriteString(c.in, "go\n"); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]childBlock, copies)
+	for i, c := range cs {
+		if err := json.NewDecoder(c.out).Decode(&out[i]); err != nil {
+			return nil, fmt.Errorf("copy's blocks: %v: %s", err, c.errb.String())
+		}
+		c.alive = false
+		if err := c.cmd.Wait(); err != nil {
+			return nil, fmt.Errorf("copy: %v: %s", err, c.errb.String())
+		}
+	}
+	return out, nil
+}
+
+// limitedBuffer keeps the first max bytes written to it (a copy's stderr, for errors).
+type limitedBuffer struct {
+	buf []byte
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - len(b.buf); room > 0 {
+		b.buf = append(b.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string { return string(b.buf) }
