@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	spnexec "github.com/farolnet/farol/spn/exec"
@@ -34,6 +35,12 @@ const ceilingChild = "wasm-ceiling-child"
 // ceilingRow is one workload's ceiling.
 type ceilingRow struct {
 	Workload string `json:"workload"`
+	// Copies is "processes" (nothing shared) or "goroutines" (two goroutines of this
+	// process, each running its own block on one engine: they share the Go runtime,
+	// its heap and collector, and the engine). The gap between the two is what
+	// sharing the process costs; the gap between goroutines and Block-STM's 2 workers
+	// is what splitting one block costs.
+	Copies string `json:"copies"`
 	// Phase is "block" (decoding, sender recovery and execution, as the speedups
 	// above) or "execute" (senders given: the execution phase alone).
 	Phase   string  `json:"phase"`
@@ -86,22 +93,13 @@ func runCeilingChild(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	blk := *wl.Block
-	if *hinted {
-		blk.Senders = make([]wasm.Address, len(blk.Txs))
-		for i, raw := range blk.Txs {
-			tx, err := wasm.DecodeTx(raw)
-			if err != nil {
-				return err
-			}
-			if blk.Senders[i], err = tx.Sender(); err != nil {
-				return err
-			}
-		}
+	blk, err := ceilingBlock(wl, *hinted)
+	if err != nil {
+		return err
 	}
 	cfg := spnexec.Config{Workers: 1}
 	for range 2 {
-		if _, err := eng.ExecuteBlock(ctx, &blk, wl.World.State, cfg); err != nil {
+		if _, err := eng.ExecuteBlock(ctx, blk, wl.World.State, cfg); err != nil {
 			return err
 		}
 	}
@@ -114,7 +112,7 @@ func runCeilingChild(args []string, stdout, stderr io.Writer) error {
 	out := make([]childBlock, 0, *blocks)
 	for range *blocks {
 		start := time.Now()
-		if _, err := eng.ExecuteBlock(ctx, &blk, wl.World.State, cfg); err != nil {
+		if _, err := eng.ExecuteBlock(ctx, blk, wl.World.State, cfg); err != nil {
 			return err
 		}
 		out = append(out, childBlock{Start: start.UnixNano(), End: time.Now().UnixNano()})
@@ -150,8 +148,92 @@ func measureCeiling(name, phase string, n int, seed uint64, rounds, blocks, gogc
 	}
 	a, _ := median(alone)
 	p, _ := median(pair)
-	return &ceilingRow{Workload: name, Phase: phase, Rounds: rounds, AloneMS: ms(a), PairMS: ms(p), Blocks: len(pair),
+	return &ceilingRow{Workload: name, Copies: "processes", Phase: phase, Rounds: rounds, AloneMS: ms(a), PairMS: ms(p), Blocks: len(pair),
 		Speedup: 2 * float64(a) / float64(p)}, nil
+}
+
+// measureCeilingGoroutines is measureCeiling with goroutines of this process on eng
+// instead of processes.
+func measureCeilingGoroutines(eng *wasm.Engine, name, phase string, n int, seed uint64, rounds, blocks int) (*ceilingRow, error) {
+	wl, err := wasmtest.NewWorkload(eng, name, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	blk, err := ceilingBlock(wl, phase == "execute")
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	cfg := spnexec.Config{Workers: 1}
+	runBlocks := func() ([]childBlock, error) {
+		out := make([]childBlock, 0, blocks)
+		for range blocks {
+			start := time.Now()
+			if _, err := eng.ExecuteBlock(ctx, blk, wl.World.State, cfg); err != nil {
+				return nil, err
+			}
+			out = append(out, childBlock{Start: start.UnixNano(), End: time.Now().UnixNano()})
+		}
+		return out, nil
+	}
+	if _, err := runBlocks(); err != nil { // warm-up
+		return nil, err
+	}
+	var alone, pair []time.Duration
+	for r := 0; r < rounds; r++ {
+		for k := 0; k < 2; k++ {
+			copies := 1 + (k+r)%2
+			runs := make([][]childBlock, copies)
+			errs := make([]error, copies)
+			var wg sync.WaitGroup
+			for i := range copies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					runs[i], errs[i] = runBlocks()
+				}()
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					return nil, err
+				}
+			}
+			if copies == 1 {
+				for _, b := range runs[0] {
+					alone = append(alone, time.Duration(b.End-b.Start))
+				}
+				continue
+			}
+			pair = append(pair, overlapping(runs)...)
+		}
+	}
+	if len(pair) == 0 {
+		return nil, fmt.Errorf("ceiling %s (%s): the two goroutines never ran a block at the same time", name, phase)
+	}
+	a, _ := median(alone)
+	p, _ := median(pair)
+	return &ceilingRow{Workload: name, Copies: "goroutines", Phase: phase, Rounds: rounds, AloneMS: ms(a), PairMS: ms(p),
+		Blocks: len(pair), Speedup: 2 * float64(a) / float64(p)}, nil
+}
+
+// ceilingBlock returns the workload's block, with its senders given if hinted.
+func ceilingBlock(wl *wasmtest.Workload, hinted bool) (*wasm.Block, error) {
+	blk := *wl.Block
+	if !hinted {
+		return &blk, nil
+	}
+	blk.Senders = make([]wasm.Address, len(blk.Txs))
+	for i, raw := range blk.Txs {
+		tx, err := wasm.DecodeTx(raw)
+		if err != nil {
+			return nil, err
+		}
+		if blk.Senders[i], err = tx.Sender(); err != nil {
+			return nil, err
+		}
+	}
+	return &blk, nil
 }
 
 // overlapping returns the durations of the blocks that ran entirely while every copy

@@ -177,6 +177,10 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 			report.Ceiling = append(report.Ceiling, *row)
+			if row, err = measureCeilingGoroutines(eng, name, phase, size, *seed, *ceilRuns, *ceilBlks); err != nil {
+				return err
+			}
+			report.Ceiling = append(report.Ceiling, *row)
 		}
 		if !*jsonOut {
 			fmt.Fprintf(stderr, "done ceiling %s\n", name)
@@ -367,11 +371,11 @@ func printWasm(stdout io.Writer, r *wasmReport) error {
 		printScaling(stdout, sc)
 	}
 	if len(r.Ceiling) > 0 {
-		fmt.Fprintln(stdout, "\nceiling: the sequential path in one process alone, then in two processes at once (no shared runtime):")
+		fmt.Fprintln(stdout, "\nceiling: the block on the sequential path, one copy alone, then two copies at once (processes: nothing shared; goroutines: one process and engine):")
 		tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "workload\tphase\trounds\talone ms\tpair ms\tpair blocks\t2 processes vs 1\t")
+		fmt.Fprintln(tw, "workload\tphase\tcopies\trounds\talone ms\tpair ms\tpair blocks\t2 copies vs 1\t")
 		for _, c := range r.Ceiling {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t\n", c.Workload, c.Phase, c.Rounds, c.AloneMS, c.PairMS, c.Blocks, c.Speedup)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t\n", c.Workload, c.Phase, c.Copies, c.Rounds, c.AloneMS, c.PairMS, c.Blocks, c.Speedup)
 		}
 		return tw.Flush()
 	}
