@@ -528,13 +528,17 @@ type envCache struct {
 	keep  bool // only a block's envs keep anything (a query's env is used once)
 	codes []*compiledCode
 	idle  []*instance
+	bytes int // the idle instances' cost (instance.cost)
 }
 
-// envKeptCodes and envKeptInstances bound what an env keeps: a block's calls mostly
-// go to a few contracts (a swap: the pool and two tokens).
+// envKeptCodes, envKeptInstances and envKeptBytes bound what an env keeps: a block's
+// calls mostly go to a few contracts (a swap: the pool and two tokens). The bytes
+// bound keeps instances of modules with a large memory in the engine's pool, where
+// Config.MaxPooledMemory counts them.
 const (
 	envKeptCodes     = 8
-	envKeptInstances = 8
+	envKeptInstances = 4
+	envKeptBytes     = 1 << 20
 )
 
 // load returns the compiled module of a code hash, acquired for the caller, who
@@ -577,6 +581,7 @@ func (ev *env) instance(ctx context.Context, c *compiledCode) (*instance, error)
 			ev.cache.idle[i] = ev.cache.idle[last]
 			ev.cache.idle[last] = nil
 			ev.cache.idle = ev.cache.idle[:last]
+			ev.cache.bytes -= in.cost
 			return in, nil
 		}
 	}
@@ -586,9 +591,10 @@ func (ev *env) instance(ctx context.Context, c *compiledCode) (*instance, error)
 // putInstance ends a call's use of an instance (Engine.putInstance); the env keeps it
 // if it holds its module and has room.
 func (ev *env) putInstance(ctx context.Context, c *compiledCode, in *instance, ok bool) {
-	if ok && ev.cache.keep && len(ev.cache.idle) < envKeptInstances && ev.holds(c) && in.reusable && !ev.e.noReuse &&
-		!in.mod.IsClosed() && in.reset(c) {
+	if ok && ev.cache.keep && len(ev.cache.idle) < envKeptInstances && ev.cache.bytes+in.cost <= envKeptBytes &&
+		ev.holds(c) && in.reusable && !ev.e.noReuse && !in.mod.IsClosed() && in.reset(c) {
 		ev.cache.idle = append(ev.cache.idle, in)
+		ev.cache.bytes += in.cost
 		return
 	}
 	ev.e.putInstance(ctx, c, in, ok)
@@ -605,5 +611,5 @@ func (ev *env) flush(ctx context.Context) {
 		ev.e.release(c)
 		ev.cache.codes[i] = nil
 	}
-	ev.cache.idle, ev.cache.codes = ev.cache.idle[:0], ev.cache.codes[:0]
+	ev.cache.idle, ev.cache.codes, ev.cache.bytes = ev.cache.idle[:0], ev.cache.codes[:0], 0
 }

@@ -464,11 +464,40 @@ func TestEnvCache(t *testing.T) {
 	} else {
 		ev.putInstance(ctx, c, again, true)
 	}
+	// The env keeps envKeptInstances at most; the others go to the engine.
+	var ins []*instance
+	for range envKeptInstances + 1 {
+		in, err := ev.instance(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, in)
+	}
+	idle = e.Idle()
+	for _, in := range ins {
+		ev.putInstance(ctx, c, in, true)
+	}
+	if len(ev.cache.idle) != envKeptInstances || e.Idle() != idle+1 || ev.cache.bytes != envKeptInstances*in.cost {
+		t.Fatalf("env keeps %d instances (%d bytes), engine got %d; want %d (%d bytes) and 1",
+			len(ev.cache.idle), ev.cache.bytes, e.Idle()-idle, envKeptInstances, envKeptInstances*in.cost)
+	}
+	// An instance that would take the env over envKeptBytes goes to the engine.
+	big, err := ev.instance(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big.cost = envKeptBytes
+	idle = e.Idle()
+	ev.putInstance(ctx, c, big, true)
+	if e.Idle() != idle+1 {
+		t.Fatal("the env kept an instance beyond its byte bound")
+	}
+	idle = e.Idle()
 	vm.flush()
 	if n := refs(); n != 0 {
 		t.Fatalf("%d acquisitions after the block ended, want 0", n)
 	}
-	if len(ev.cache.codes)+len(ev.cache.idle) != 0 || e.Idle() != idle+1 {
+	if len(ev.cache.codes)+len(ev.cache.idle) != 0 || ev.cache.bytes != 0 || e.Idle() != idle+envKeptInstances-1 {
 		t.Fatalf("after the block: env keeps %d modules and %d instances, engine %d idle (was %d)",
 			len(ev.cache.codes), len(ev.cache.idle), e.Idle(), idle)
 	}
