@@ -377,7 +377,21 @@ func printWasm(stdout io.Writer, r *wasmReport) error {
 		for _, c := range r.Ceiling {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t\n", c.Workload, c.Phase, c.Copies, c.Rounds, c.AloneMS, c.PairMS, c.Blocks, c.Speedup)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, row := range r.Rows {
+			for _, c := range r.Ceiling {
+				if c.Workload != row.Workload || c.Phase != "block" || c.Copies != "processes" {
+					continue
+				}
+				for _, p := range row.Parallel {
+					if p.Workers == 2 {
+						fmt.Fprintf(stdout, "%s: block-stm w=2 %.2fx is %.0f%% of the ceiling (%.2fx, two processes)\n", row.Workload, p.Speedup, 100*p.Speedup/c.Speedup, c.Speedup)
+					}
+				}
+			}
+		}
 	}
 	return nil
 }
