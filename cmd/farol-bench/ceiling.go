@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,8 +46,8 @@ type ceilingRow struct {
 	// above) or "execute" (senders given: the execution phase alone).
 	Phase   string  `json:"phase"`
 	Rounds  int     `json:"rounds"`
-	AloneMS float64 `json:"alone_ms"` // median block time, one process running
-	PairMS  float64 `json:"pair_ms"`  // median block time of each of two processes running at once
+	AloneMS float64 `json:"alone_ms"` // median block time, one copy running
+	PairMS  float64 `json:"pair_ms"`  // median block time of each of two copies running at once
 	Blocks  int     `json:"pair_blocks"`
 	Speedup float64 `json:"speedup"` // 2 * AloneMS / PairMS
 }
@@ -97,11 +98,8 @@ func runCeilingChild(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := spnexec.Config{Workers: 1}
-	for range 2 {
-		if _, err := eng.ExecuteBlock(ctx, blk, wl.World.State, cfg); err != nil {
-			return err
-		}
+	if _, err := sequentialBlocks(eng, blk, wl, 2); err != nil { // warm-up
+		return err
 	}
 	if _, err := fmt.Fprintln(stdout, "ready"); err != nil {
 		return err
@@ -109,30 +107,51 @@ func runCeilingChild(args []string, stdout, stderr io.Writer) error {
 	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
 		return fmt.Errorf("waiting for the start: %w", err)
 	}
-	out := make([]childBlock, 0, *blocks)
-	for range *blocks {
-		start := time.Now()
-		if _, err := eng.ExecuteBlock(ctx, blk, wl.World.State, cfg); err != nil {
-			return err
-		}
-		out = append(out, childBlock{Start: start.UnixNano(), End: time.Now().UnixNano()})
+	out, err := sequentialBlocks(eng, blk, wl, *blocks)
+	if err != nil {
+		return err
 	}
 	return json.NewEncoder(stdout).Encode(out)
 }
 
-// measureCeiling runs rounds of one copy alone and two copies at once (in
-// alternating order) and returns the workload's ceiling. Only the pair's blocks that
-// ran entirely while both copies were running count.
+// sequentialBlocks runs blk over the workload's state on the sequential path, blocks
+// times, and returns when each ran.
+func sequentialBlocks(eng *wasm.Engine, blk *wasm.Block, wl *wasmtest.Workload, blocks int) ([]childBlock, error) {
+	ctx := context.Background()
+	out := make([]childBlock, 0, blocks)
+	for range blocks {
+		start := time.Now()
+		if _, err := eng.ExecuteBlock(ctx, blk, wl.World.State, spnexec.Config{Workers: 1}); err != nil {
+			return nil, err
+		}
+		out = append(out, childBlock{Start: start.UnixNano(), End: time.Now().UnixNano()})
+	}
+	return out, nil
+}
+
+// measureCeiling returns the workload's ceiling with processes (ceilingRounds).
 func measureCeiling(name, phase string, n int, seed uint64, rounds, blocks, gogc int) (*ceilingRow, error) {
 	args := []string{ceilingChild, "-workload", name, "-n", strconv.Itoa(n), "-seed", strconv.FormatUint(seed, 10),
 		"-blocks", strconv.Itoa(blocks), "-hinted=" + strconv.FormatBool(phase == "execute"), "-gogc", strconv.Itoa(gogc)}
+	row, err := ceilingRounds(rounds, func(copies int) ([][]childBlock, error) { return runCopies(args, copies) })
+	if err != nil {
+		return nil, fmt.Errorf("ceiling %s (%s): %w", name, phase, err)
+	}
+	row.Workload, row.Copies, row.Phase = name, "processes", phase
+	return row, nil
+}
+
+// ceilingRounds runs rounds of one copy alone and two at once, in alternating order
+// (run starts that many copies and returns their blocks), and returns the ceiling.
+// Only the pair's blocks that ran entirely while both copies were running count.
+func ceilingRounds(rounds int, run func(copies int) ([][]childBlock, error)) (*ceilingRow, error) {
 	var alone, pair []time.Duration
 	for r := 0; r < rounds; r++ {
 		for k := 0; k < 2; k++ {
 			copies := 1 + (k+r)%2
-			runs, err := runCopies(args, copies)
+			runs, err := run(copies)
 			if err != nil {
-				return nil, fmt.Errorf("ceiling %s (%s): %w", name, phase, err)
+				return nil, err
 			}
 			if copies == 1 {
 				for _, b := range runs[0] {
@@ -144,12 +163,11 @@ func measureCeiling(name, phase string, n int, seed uint64, rounds, blocks, gogc
 		}
 	}
 	if len(alone) == 0 || len(pair) == 0 {
-		return nil, fmt.Errorf("ceiling %s (%s): the two copies never ran a block at the same time", name, phase)
+		return nil, fmt.Errorf("the two copies never ran a block at the same time")
 	}
 	a, _ := median(alone)
 	p, _ := median(pair)
-	return &ceilingRow{Workload: name, Copies: "processes", Phase: phase, Rounds: rounds, AloneMS: ms(a), PairMS: ms(p), Blocks: len(pair),
-		Speedup: 2 * float64(a) / float64(p)}, nil
+	return &ceilingRow{Rounds: rounds, AloneMS: ms(a), PairMS: ms(p), Blocks: len(pair), Speedup: 2 * float64(a) / float64(p)}, nil
 }
 
 // measureCeilingGoroutines is measureCeiling with goroutines of this process on eng
@@ -163,58 +181,29 @@ func measureCeilingGoroutines(eng *wasm.Engine, name, phase string, n int, seed 
 	if err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
-	cfg := spnexec.Config{Workers: 1}
-	runBlocks := func() ([]childBlock, error) {
-		out := make([]childBlock, 0, blocks)
-		for range blocks {
-			start := time.Now()
-			if _, err := eng.ExecuteBlock(ctx, blk, wl.World.State, cfg); err != nil {
-				return nil, err
-			}
-			out = append(out, childBlock{Start: start.UnixNano(), End: time.Now().UnixNano()})
-		}
-		return out, nil
-	}
+	runBlocks := func() ([]childBlock, error) { return sequentialBlocks(eng, blk, wl, blocks) }
 	if _, err := runBlocks(); err != nil { // warm-up
 		return nil, err
 	}
-	var alone, pair []time.Duration
-	for r := 0; r < rounds; r++ {
-		for k := 0; k < 2; k++ {
-			copies := 1 + (k+r)%2
-			runs := make([][]childBlock, copies)
-			errs := make([]error, copies)
-			var wg sync.WaitGroup
-			for i := range copies {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					runs[i], errs[i] = runBlocks()
-				}()
-			}
-			wg.Wait()
-			for _, err := range errs {
-				if err != nil {
-					return nil, err
-				}
-			}
-			if copies == 1 {
-				for _, b := range runs[0] {
-					alone = append(alone, time.Duration(b.End-b.Start))
-				}
-				continue
-			}
-			pair = append(pair, overlapping(runs)...)
+	row, err := ceilingRounds(rounds, func(copies int) ([][]childBlock, error) {
+		runs := make([][]childBlock, copies)
+		errs := make([]error, copies)
+		var wg sync.WaitGroup
+		for i := range copies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runs[i], errs[i] = runBlocks()
+			}()
 		}
+		wg.Wait()
+		return runs, errors.Join(errs...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ceiling %s (%s), goroutines: %w", name, phase, err)
 	}
-	if len(pair) == 0 {
-		return nil, fmt.Errorf("ceiling %s (%s): the two goroutines never ran a block at the same time", name, phase)
-	}
-	a, _ := median(alone)
-	p, _ := median(pair)
-	return &ceilingRow{Workload: name, Copies: "goroutines", Phase: phase, Rounds: rounds, AloneMS: ms(a), PairMS: ms(p),
-		Blocks: len(pair), Speedup: 2 * float64(a) / float64(p)}, nil
+	row.Workload, row.Copies, row.Phase = name, "goroutines", phase
+	return row, nil
 }
 
 // ceilingBlock returns the workload's block, with its senders given if hinted.
