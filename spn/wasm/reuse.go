@@ -475,11 +475,17 @@ func (in *instance) reset(c *compiledCode) bool {
 // putInstance ends a call's use of an instance: it is reset and kept if ok (the call
 // returned normally) and there is room, else closed.
 func (e *Engine) putInstance(ctx context.Context, c *compiledCode, in *instance, ok bool) {
-	if ok && in.reusable && !e.noReuse && !in.mod.IsClosed() && in.reset(c) {
+	if e.resetForReuse(c, in, ok) {
 		e.keepIdle(ctx, c, in)
 		return
 	}
 	_ = in.mod.Close(ctx)
+}
+
+// resetForReuse puts an instance whose call returned normally (ok) back into its
+// post-instantiation state, and reports whether it may serve another call.
+func (e *Engine) resetForReuse(c *compiledCode, in *instance, ok bool) bool {
+	return ok && in.reusable && !e.noReuse && !in.mod.IsClosed() && in.reset(c)
 }
 
 // keepIdle keeps an instance in its post-instantiation state for reuse if there is
@@ -589,15 +595,18 @@ func (ev *env) instance(ctx context.Context, c *compiledCode) (*instance, error)
 }
 
 // putInstance ends a call's use of an instance (Engine.putInstance); the env keeps it
-// if it holds its module and has room.
+// if it holds its module and has room, else the engine does.
 func (ev *env) putInstance(ctx context.Context, c *compiledCode, in *instance, ok bool) {
-	if ok && ev.cache.keep && len(ev.cache.idle) < envKeptInstances && ev.cache.bytes+in.cost <= envKeptBytes &&
-		ev.holds(c) && in.reusable && !ev.e.noReuse && !in.mod.IsClosed() && in.reset(c) {
+	if !ev.e.resetForReuse(c, in, ok) {
+		_ = in.mod.Close(ctx)
+		return
+	}
+	if ev.cache.keep && len(ev.cache.idle) < envKeptInstances && ev.cache.bytes+in.cost <= envKeptBytes && ev.holds(c) {
 		ev.cache.idle = append(ev.cache.idle, in)
 		ev.cache.bytes += in.cost
 		return
 	}
-	ev.e.putInstance(ctx, c, in, ok)
+	ev.e.keepIdle(ctx, c, in)
 }
 
 // flush hands what the env kept back to the engine: its instances (already reset) to
