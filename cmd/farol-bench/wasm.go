@@ -98,9 +98,9 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		gogc      = fs.Int("gogc", 0, "set the GC target percentage (debug.SetGCPercent) for the run; 0 keeps GOGC")
 		scaling   = fs.Bool("scaling", true, "also measure how keccak, ecrecover and a multiply loop scale from 1 to 2 goroutines on this machine")
 		reuse     = fs.Bool("reuse", true, "reuse finished contract instances (reset to their initial state); false creates one per call")
-		ceiling   = fs.String("ceiling", "transfers,as-token", "workloads whose ceiling to measure: the sequential path in one process alone, then in two processes at once (comma-separated; empty for none)")
-		ceilRuns  = fs.Int("ceiling-rounds", 4, "rounds of the ceiling measurement (one process alone, then two; the order alternates)")
-		ceilBlks  = fs.Int("ceiling-blocks", 20, "blocks each process runs per round of the ceiling measurement")
+		ceiling   = fs.String("ceiling", "transfers,as-token", "workloads whose ceiling to measure: the sequential path in one copy alone, then in two at once, as processes and as goroutines (comma-separated; empty for none)")
+		ceilRuns  = fs.Int("ceiling-rounds", 4, "rounds of the ceiling measurement (one copy alone, then two; the order alternates)")
+		ceilBlks  = fs.Int("ceiling-blocks", 20, "blocks each copy runs per round of the ceiling measurement")
 		closeOn   = fs.Bool("close-on-ctx", false, "turn on wazero's close-on-context-done (wasm.Config.CloseOnContextDone: a watcher goroutine per call, as the node's RPC reads run)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -109,6 +109,13 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 	ws, err := ints(*workers)
 	if err != nil {
 		return err
+	}
+	// blockSize is a workload's block: -gon transactions for the Go-SDK ones.
+	blockSize := func(name string) int {
+		if strings.HasPrefix(name, "go-") {
+			return *goN
+		}
+		return *n
 	}
 	report := wasmReport{runInfo: newRunInfo("wasm", args), Reuse: *reuse, CloseOnDone: *closeOn}
 	if *gogc > 0 {
@@ -134,10 +141,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 
 	for _, name := range strings.Split(*workloads, ",") {
 		name = strings.TrimSpace(name)
-		size := *n
-		if strings.HasPrefix(name, "go-") {
-			size = *goN
-		}
+		size := blockSize(name)
 		row, err := measureWasm(eng, name, size, ws, *runs, *seed)
 		if err != nil {
 			return err
@@ -167,10 +171,7 @@ func runWasm(args []string, stdout, stderr io.Writer) error {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
-		size := *n
-		if strings.HasPrefix(name, "go-") {
-			size = *goN
-		}
+		size := blockSize(name)
 		for _, phase := range []string{"block", "execute"} {
 			row, err := measureCeiling(name, phase, size, *seed, *ceilRuns, *ceilBlks, *gogc)
 			if err != nil {
