@@ -278,11 +278,7 @@ func (j *senderJob) resolve(d *decodedTx, i int) {
 		return
 	}
 	d.pending = false
-	if addr, ok := j.rec.Address(i); ok {
-		d.sender = Address(addr)
-	} else {
-		d.sender, d.err = d.tx.Sender()
-	}
+	d.sender, d.err = d.tx.SharedSender(j.rec, i)
 }
 
 // intrinsicGas is charged before any execution.

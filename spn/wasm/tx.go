@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/farolnet/farol/spn/ecrecover"
 	"github.com/farolnet/farol/spn/exec"
 )
 
@@ -117,6 +118,16 @@ func (tx *Tx) Sign(key []byte) error {
 func (tx *Tx) Sender() (Address, error) {
 	h := tx.SigningHash()
 	return recoverAddress(h[:], tx.Sig[:])
+}
+
+// SharedSender is Sender for a transaction whose signature is index i of a finished
+// shared recovery (rec.Set with tx's signing hash and signature): the recovered
+// address, or, where recovery failed, Sender's own error.
+func (tx *Tx) SharedSender(rec *ecrecover.Shared, i int) (Address, error) {
+	if addr, ok := rec.Address(i); ok {
+		return Address(addr), nil
+	}
+	return tx.Sender()
 }
 
 // sigValuesOK says whether sig's R, S and recovery id are in the ranges

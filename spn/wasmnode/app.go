@@ -418,9 +418,7 @@ func (a *App) decodeAll(txs [][]byte) []decoded {
 			if !d.recover {
 				continue
 			}
-			if from, ok := rec.Address(i); ok {
-				d.sender = wasm.Address(from)
-			} else if d.sender, d.err = d.tx.Sender(); d.err != nil {
+			if d.sender, d.err = d.tx.SharedSender(rec, i); d.err != nil {
 				d.code = CodeSignature
 				continue
 			}
