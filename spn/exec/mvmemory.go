@@ -159,7 +159,7 @@ func (mv *mvMemory) sizeBuckets(n int) {
 	mv.mask = uint64(want - 1)
 }
 
-// mvPool recycles multi-version memories, with their shard maps and transaction
+// mvPool recycles multi-version memories, with their key tables and transaction
 // metadata, from block to block (see release).
 var mvPool = sync.Pool{New: func() any { return &mvMemory{seed: maphash.MakeSeed()} }}
 
@@ -212,7 +212,7 @@ func emptySlice[T any](s []T, max int) []T {
 
 // lookup returns the record of key, or nil if no transaction touched it yet. A
 // worker's arena (a may be nil) remembers recently found records, so hot keys (the
-// block's beneficiary) skip the shard lock every worker contends on.
+// block's beneficiary) skip the walk of their bucket's list.
 func (mv *mvMemory) lookup(key string, a *arena) *mvKey {
 	return mv.lookupHash(key, maphash.String(mv.seed, key), a)
 }
@@ -594,8 +594,8 @@ type keyRef struct {
 
 // finals returns the final value of every written key in key order (paper:
 // MVMemory.snapshot). It runs after all workers stopped; the sort, the largest
-// single-threaded cost of a block, is split over the workers' goroutines by shard and
-// the sorted parts are merged.
+// single-threaded cost of a block, is split over the workers' goroutines by ranges of
+// the key table's buckets and the sorted parts are merged.
 func (mv *mvMemory) finals(n, workers int, v *view) ([]final, error) {
 	if n < splitSortMinTxs {
 		workers = 1
