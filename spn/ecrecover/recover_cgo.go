@@ -58,15 +58,21 @@ static void farol_recover(int n, const unsigned char *msgs, const unsigned char 
 }
 
 // farol_recover_shared is one goroutine's part of a Shared recovery: it takes chunk
-// indexes at a time from *next until none is left, recovers those whose want byte is
-// 1 (ok 0 for the others), and adds each finished chunk to *done.
+// indexes at a time from *next until none is left (one at a time once no more than
+// SHARED_TAIL chunks are left, so the goroutines finish within about one signature of
+// each other), recovers those whose want byte is 1 (ok 0 for the others), and adds each
+// finished chunk to *done.
+#define SHARED_TAIL 4
 static void farol_recover_shared(long long n, const unsigned char *msgs, const unsigned char *sigs,
 		const unsigned char *want, unsigned char *out, unsigned char *ok,
 		long long *next, long long *done, int chunk) {
 	for (;;) {
-		long long lo = __atomic_fetch_add(next, chunk, __ATOMIC_RELAXED);
+		long long cur = __atomic_load_n(next, __ATOMIC_RELAXED);
+		if (cur >= n) return;
+		long long size = n - cur > (long long)SHARED_TAIL * chunk ? chunk : 1;
+		long long lo = __atomic_fetch_add(next, size, __ATOMIC_RELAXED);
 		if (lo >= n) return;
-		long long hi = lo + chunk < n ? lo + chunk : n;
+		long long hi = lo + size < n ? lo + size : n;
 		for (long long i = lo; i < hi; i++) {
 			if (want[i]) farol_recover(1, msgs + 32 * i, sigs + 65 * i, out + 65 * i, ok + i);
 			else ok[i] = 0;

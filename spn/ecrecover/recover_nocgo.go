@@ -23,12 +23,21 @@ func OnThreads(threads int, hashes []common.Hash, sigs []Sig) (time.Duration, er
 }
 
 func sharedWork(s *Shared) {
+	n := int64(s.n)
 	for {
-		lo := atomic.AddInt64(&s.next, SharedChunk) - SharedChunk
-		if lo >= int64(s.n) {
+		cur := atomic.LoadInt64(&s.next)
+		if cur >= n {
 			return
 		}
-		hi := min(lo+SharedChunk, int64(s.n))
+		size := int64(SharedChunk)
+		if n-cur <= sharedTail*SharedChunk {
+			size = 1
+		}
+		lo := atomic.AddInt64(&s.next, size) - size
+		if lo >= n {
+			return
+		}
+		hi := min(lo+size, n)
 		for i := lo; i < hi; i++ {
 			s.ok[i] = 0
 			if s.want[i] == 1 && recoverOne(s.hashes[i], &s.sigs[i], &s.pubs[i]) {

@@ -9,9 +9,14 @@ import (
 )
 
 // SharedChunk is how many signatures a goroutine working on a Shared recovery takes
-// at a time: about 250 µs of recovery, so the goroutines finish within that of each
-// other.
+// at a time (about 250 µs of recovery), until sharedTail chunks are left; then it
+// takes one at a time, so the goroutines finish within about one signature (60 µs)
+// of each other.
 const SharedChunk = 4
+
+// sharedTail is how many chunks are left when a Shared recovery's goroutines start
+// taking one signature at a time (SHARED_TAIL in the C code).
+const sharedTail = 4
 
 // Shared is one recovery that several goroutines do together. The caller fills it
 // (Reset, Set), then each goroutine calls Work, and once Finished reports true,
