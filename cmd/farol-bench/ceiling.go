@@ -60,7 +60,8 @@ type childBlock struct {
 }
 
 // runCeilingChild builds the workload, runs it twice to warm up, says "ready", waits
-// for a line on stdin, runs the block -blocks times on the sequential path and prints
+// for the start line on stdin ("go" and the start instant in Unix nanoseconds), sleeps
+// until that instant, runs the block -blocks times on the sequential path and prints
 // the blocks' times as JSON.
 func runCeilingChild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet(ceilingChild, flag.ContinueOnError)
@@ -104,9 +105,15 @@ func runCeilingChild(args []string, stdout, stderr io.Writer) error {
 	if _, err := fmt.Fprintln(stdout, "ready"); err != nil {
 		return err
 	}
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil {
 		return fmt.Errorf("waiting for the start: %w", err)
 	}
+	var at int64
+	if _, err := fmt.Sscanf(line, "go %d", &at); err != nil {
+		return fmt.Errorf("start line %q: %w", line, err)
+	}
+	time.Sleep(time.Until(time.Unix(0, at)))
 	out, err := sequentialBlocks(eng, blk, wl, *blocks)
 	if err != nil {
 		return err
@@ -143,23 +150,31 @@ func measureCeiling(name, phase string, n int, seed uint64, rounds, blocks, gogc
 
 // ceilingRounds runs rounds of one copy alone and two at once, in alternating order
 // (run starts that many copies and returns their blocks), and returns the ceiling.
-// Only the pair's blocks that ran entirely while both copies were running count.
+// Only the pair's blocks that ran entirely while both copies were running count. A
+// pair whose copies did not run a block at the same time (one was not scheduled
+// until the other had finished: short runs on a loaded machine) is run again, up to
+// pairTries times.
 func ceilingRounds(rounds int, run func(copies int) ([][]childBlock, error)) (*ceilingRow, error) {
 	var alone, pair []time.Duration
 	for r := 0; r < rounds; r++ {
 		for k := 0; k < 2; k++ {
 			copies := 1 + (k+r)%2
-			runs, err := run(copies)
-			if err != nil {
-				return nil, err
-			}
-			if copies == 1 {
-				for _, b := range runs[0] {
-					alone = append(alone, time.Duration(b.End-b.Start))
+			for try := 0; try < pairTries; try++ {
+				runs, err := run(copies)
+				if err != nil {
+					return nil, err
 				}
-				continue
+				if copies == 1 {
+					for _, b := range runs[0] {
+						alone = append(alone, time.Duration(b.End-b.Start))
+					}
+					break
+				}
+				if both := overlapping(runs); len(both) > 0 {
+					pair = append(pair, both...)
+					break
+				}
 			}
-			pair = append(pair, overlapping(runs)...)
 		}
 	}
 	if len(alone) == 0 || len(pair) == 0 {
@@ -253,6 +268,10 @@ func overlapping(runs [][]childBlock) []time.Duration {
 
 // runCopies starts copies of this binary with args, waits until each is ready, starts
 // them together and returns their blocks.
+//
+// The copies start at one instant, startDelay after the last is ready: a copy that
+// read its start line first would otherwise run alone until the other's process was
+// woken.
 func runCopies(args []string, copies int) ([][]childBlock, error) {
 	self, err := os.Executable()
 	if err != nil {
@@ -297,8 +316,9 @@ func runCopies(args []string, copies int) ([][]childBlock, error) {
 			return nil, fmt.Errorf("copy did not get ready (%q, %v): %s", line, err, c.errb.String())
 		}
 	}
+	at := time.Now().Add(startDelay).UnixNano()
 	for _, c := range cs {
-		if _, err := io.WriteString(c.in, "go\n"); err != nil {
+		if _, err := fmt.Fprintf(c.in, "go %d\n", at); err != nil {
 			return nil, err
 		}
 	}
@@ -314,6 +334,14 @@ func runCopies(args []string, copies int) ([][]childBlock, error) {
 	}
 	return out, nil
 }
+
+// startDelay is how far ahead of the start lines the copies' common start is, and
+// pairTries how many times a pair of copies runs before a round without overlapping
+// blocks is an error.
+const (
+	startDelay = 20 * time.Millisecond
+	pairTries  = 3
+)
 
 // limitedBuffer keeps the first max bytes written to it (a copy's stderr, for errors).
 type limitedBuffer struct {
