@@ -59,17 +59,16 @@ static void farol_recover(int n, const unsigned char *msgs, const unsigned char 
 
 // farol_recover_shared is one goroutine's part of a Shared recovery: it takes chunk
 // indexes at a time from *next until none is left (one at a time once no more than
-// SHARED_TAIL chunks are left, so the goroutines finish within about one signature of
-// each other), recovers those whose want byte is 1 (ok 0 for the others), and adds each
+// tail chunks are left, so the goroutines finish within about one signature of each
+// other), recovers those whose want byte is 1 (ok 0 for the others), and adds each
 // finished chunk to *done.
-#define SHARED_TAIL 4
 static void farol_recover_shared(long long n, const unsigned char *msgs, const unsigned char *sigs,
 		const unsigned char *want, unsigned char *out, unsigned char *ok,
-		long long *next, long long *done, int chunk) {
+		long long *next, long long *done, int chunk, int tail) {
 	for (;;) {
 		long long cur = __atomic_load_n(next, __ATOMIC_RELAXED);
 		if (cur >= n) return;
-		long long size = n - cur > (long long)SHARED_TAIL * chunk ? chunk : 1;
+		long long size = n - cur > (long long)tail * chunk ? chunk : 1;
 		long long lo = __atomic_fetch_add(next, size, __ATOMIC_RELAXED);
 		if (lo >= n) return;
 		long long hi = lo + size < n ? lo + size : n;
@@ -161,7 +160,7 @@ func sharedWork(s *Shared) {
 	C.farol_recover_shared(C.longlong(s.n), (*C.uchar)(unsafe.Pointer(&s.hashes[0][0])),
 		(*C.uchar)(unsafe.Pointer(&s.sigs[0][0])), (*C.uchar)(unsafe.Pointer(&s.want[0])),
 		(*C.uchar)(unsafe.Pointer(&s.pubs[0][0])), (*C.uchar)(unsafe.Pointer(&s.ok[0])),
-		(*C.longlong)(unsafe.Pointer(&s.next)), (*C.longlong)(unsafe.Pointer(&s.done)), SharedChunk)
+		(*C.longlong)(unsafe.Pointer(&s.next)), (*C.longlong)(unsafe.Pointer(&s.done)), SharedChunk, sharedTail)
 }
 
 // OnThreads recovers the signatures on the given number of POSIX threads (1 to 64),

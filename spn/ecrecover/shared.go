@@ -15,7 +15,7 @@ import (
 const SharedChunk = 4
 
 // sharedTail is how many chunks are left when a Shared recovery's goroutines start
-// taking one signature at a time (SHARED_TAIL in the C code).
+// taking one signature at a time (passed to the C code with SharedChunk).
 const sharedTail = 4
 
 // Shared is one recovery that several goroutines do together. The caller fills it
