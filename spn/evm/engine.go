@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/big"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -294,20 +293,14 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 	cfg := e.opts.Exec
 	cfg.Workers = workers
 	start := time.Now()
-	// Sender recovery runs inside exec.Execute (Config.Prepare), on the goroutines that
-	// then execute the block, so Block-STM's helper starts once; the phase ends when
-	// its last chunk is done.
-	var chunk func(lo, hi int)
-	run.msgs, run.msgErrs, chunk = e.senderChunks(block)
-	var left, recovered atomic.Int64
-	left.Store(int64(len(block.Txs)))
-	cfg.Prepare = func(lo, hi int) {
-		chunk(lo, hi)
-		if left.Add(int64(lo-hi)) == 0 {
-			recovered.Store(int64(time.Since(start)))
-		}
-	}
-	cfg.PrepareChunk = senderChunk
+	// Sender recovery runs inside exec.Execute (Config.PrepareWorker), on the
+	// goroutines that then execute the block, so Block-STM's helper starts once; the
+	// phase ends when the last message is built.
+	job := e.newSenderJob(block, workers)
+	defer job.release()
+	run.msgs, run.msgErrs = job.msgs, job.errs
+	cfg.Prepare, cfg.PrepareWorker = nil, job.work
+	job.start = start
 
 	base, err := e.baseStorage(parent, len(block.Txs))
 	if err != nil {
@@ -325,7 +318,7 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 		TxErrors: make([]error, len(block.Txs)),
 		Stats:    out.Stats,
 	}
-	senders := time.Duration(recovered.Load())
+	senders := time.Duration(job.finished.Load())
 	defer func() { res.Timing.Senders, res.Timing.Execute = senders, time.Since(start)-senders }()
 	var logIndex uint
 	for i, tr := range out.Results {

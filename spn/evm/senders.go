@@ -2,6 +2,9 @@ package evm
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
@@ -13,63 +16,129 @@ import (
 	"github.com/farolnet/farol/spn/exec"
 )
 
-// senderChunk is how many transactions a goroutine takes at a time (exec.ForChunks):
-// one batch of signature recoveries (one cgo call).
+// senderChunk is how many transactions CacheSenders recovers per cgo call (one
+// batch).
 const senderChunk = ecrecover.BatchSize
 
+// inputChunk is how many signature inputs (a signing hash each, about 1.5 µs) a
+// goroutine of a senderJob takes at a time, and messageChunk how many messages (an
+// address from a recovered key and core.TransactionToMessage).
+const (
+	inputChunk   = 32
+	messageChunk = 32
+)
+
 // recoverSenders builds every transaction's message, recovering the senders up
-// front on workers goroutines (the calling one included). Signatures of the typed
-// transactions the block's signer supports are recovered in batches (spn/ecrecover:
-// one call into libsecp256k1 per chunk); the message is then built by go-ethereum's
-// core.TransactionToMessage with a signer that answers the recovered address. Any
-// other transaction, and any signature the batch could not recover, goes through
-// go-ethereum's own types.Sender, which gives its exact error.
+// front on workers goroutines (the calling one included) through a senderJob.
 func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []error) {
-	msgs, errs, chunk := e.senderChunks(block)
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	exec.ForChunks(len(block.Txs), senderChunk, workers, chunk)
-	return msgs, errs
+	job := e.newSenderJob(block, workers)
+	defer job.release()
+	var wg sync.WaitGroup
+	for range min(workers, max(1, len(block.Txs)/inputChunk)) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			job.work()
+		}()
+	}
+	job.work()
+	wg.Wait()
+	return job.msgs, job.errs
 }
 
-// senderChunks returns the block's messages and their errors, which chunk fills for
-// the transactions [lo, hi) (recoverSenders' work, for exec.Config.Prepare).
-func (e *Engine) senderChunks(block *Block) ([]*core.Message, []error, func(lo, hi int)) {
+// senderJob builds a block's messages, recovering their senders, on every goroutine
+// that then executes the block (exec.Config.PrepareWorker), in three steps that each
+// goroutine joins in turn, waiting for the others between them:
+//  1. the signature inputs, in chunks of inputChunk: the typed transactions the
+//     block's signer supports, with signature values go-ethereum accepts
+//     (signatureInput), go to one shared recovery;
+//  2. that recovery, one call into libsecp256k1 per goroutine (ecrecover.Shared):
+//     batches of 64, a cgo call each, scaled worse at 2 goroutines (docs/bench/
+//     wasm.md, the scaling line, and ADR 011);
+//  3. the messages, in chunks of messageChunk, built by go-ethereum's
+//     core.TransactionToMessage with a signer that answers the recovered address.
+//     Any other transaction, and any signature that did not recover, goes through
+//     go-ethereum's own types.Sender, which gives its exact error.
+//
+// With Block.SendersCached, steps 1 and 2 recover nothing.
+type senderJob struct {
+	block      *Block
+	signer     types.Signer
+	batchTypes [256]bool
+	rec        *ecrecover.Shared
+	pending    []bool // step 1 set the transaction's signature in rec
+	msgs       []*core.Message
+	errs       []error
+	inputs     *exec.Chunks // step 1
+	messages   *exec.Chunks // step 3
+	start      time.Time
+	finished   atomic.Int64 // nanoseconds from start to the end of the job; 0 before
+}
+
+func (e *Engine) newSenderJob(block *Block, workers int) *senderJob {
 	n := len(block.Txs)
-	msgs := make([]*core.Message, n)
-	errs := make([]error, n)
 	signer := types.MakeSigner(e.config, block.Header.Number, block.Header.Time)
-	batchTypes := batchableTypes(signer)
-	one := func(i int, s types.Signer) {
-		tx := block.Txs[i]
-		if tx.Type() == types.BlobTxType {
-			errs[i] = ErrBlobTx
-			return
+	j := &senderJob{block: block, signer: signer, batchTypes: batchableTypes(signer), rec: ecrecover.GetShared(n),
+		pending: make([]bool, n), msgs: make([]*core.Message, n), errs: make([]error, n), start: time.Now()}
+	j.inputs = exec.NewChunks(n, inputChunk, workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			j.input(i)
 		}
-		msg, err := core.TransactionToMessage(tx, s, block.Header.BaseFee)
-		if err != nil {
-			errs[i] = fmt.Errorf("%w: %w", ErrInvalidTx, err)
-			return
+	})
+	j.messages = exec.NewChunks(n, messageChunk, workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			j.message(i)
 		}
-		msgs[i] = msg
+	})
+	return j
+}
+
+// release returns the job's recovery to its pool; no goroutine of the job runs.
+func (j *senderJob) release() { ecrecover.PutShared(j.rec) }
+
+// work is the job's exec.Config.PrepareWorker: it returns when every transaction has
+// its message or its error.
+func (j *senderJob) work() {
+	j.inputs.Run()
+	j.rec.Work()
+	exec.WaitUntil(j.rec.Finished)
+	j.messages.Run()
+	j.finished.CompareAndSwap(0, int64(time.Since(j.start)))
+}
+
+func (j *senderJob) input(i int) {
+	if j.block.SendersCached {
+		return
 	}
-	chunk := func(lo, hi int) {
-		if block.SendersCached {
-			for i := lo; i < hi; i++ {
-				one(i, signer)
-			}
-			return
-		}
-		recoverChunk(block.Txs, lo, hi, signer, &batchTypes, func(i int, from common.Address, ok bool) {
-			if ok {
-				one(i, recoveredSigner{Signer: signer, from: from})
-			} else {
-				one(i, signer)
-			}
-		}, func(i int) { one(i, signer) })
+	var hash common.Hash
+	var sig ecrecover.Sig
+	if signatureInput(j.block.Txs[i], j.signer, &j.batchTypes, &hash, &sig) {
+		j.rec.Set(i, hash, &sig)
+		j.pending[i] = true
 	}
-	return msgs, errs, chunk
+}
+
+func (j *senderJob) message(i int) {
+	s := j.signer
+	if j.pending[i] {
+		if from, ok := j.rec.Address(i); ok {
+			s = recoveredSigner{Signer: j.signer, from: from}
+		}
+	}
+	tx := j.block.Txs[i]
+	if tx.Type() == types.BlobTxType {
+		j.errs[i] = ErrBlobTx
+		return
+	}
+	msg, err := core.TransactionToMessage(tx, s, j.block.Header.BaseFee)
+	if err != nil {
+		j.errs[i] = fmt.Errorf("%w: %w", ErrInvalidTx, err)
+		return
+	}
+	j.msgs[i] = msg
 }
 
 // recoveredSigner is the block's signer except that Sender answers an address

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -31,6 +32,50 @@ func ForChunks(n, chunk, workers int, f func(lo, hi int)) {
 	d.work()
 	wg.Wait()
 }
+
+// Chunks hands out chunks of [0, n) to whichever goroutine calling Work asks, as
+// ForChunks does, for goroutines that are already running: the steps of an engine's
+// Config.PrepareWorker, which every goroutine of the block goes through in turn.
+type Chunks struct{ d dispenser }
+
+// NewChunks returns Chunks over [0, n) that calls f(lo, hi) for chunks at most chunk
+// long, shrinking near the end as ForChunks' do for workers goroutines (0 means
+// runtime.GOMAXPROCS(0), as Config.Workers).
+func NewChunks(n, chunk, workers int, f func(lo, hi int)) *Chunks {
+	workers = Config{Workers: workers}.workers()
+	return &Chunks{d: *newDispenser(n, chunk, workers, f)}
+}
+
+// Work calls f on chunks until none is left to take; other goroutines may still be
+// finishing theirs (Finished). Any number of goroutines may call it at once.
+func (c *Chunks) Work() { c.d.work() }
+
+// Finished reports whether every chunk is done.
+func (c *Chunks) Finished() bool { return c.d.finished() }
+
+// Run calls Work, then waits (WaitUntil) until every chunk is done.
+func (c *Chunks) Run() {
+	c.d.work()
+	WaitUntil(c.d.finished)
+}
+
+// WaitUntil returns when done reports true. It is for short waits between the steps
+// of a Config.PrepareWorker, for the chunks other goroutines still run (at most about
+// one item each). It spins without yielding for about a millisecond first: while
+// another goroutine is in a long cgo call (ecrecover.Shared) its processor is idle,
+// and a yield then woke a thread that could take the waiting goroutine over on the
+// vCPU where the C call runs, which delayed it by milliseconds (spn/wasm, session 10).
+func WaitUntil(done func() bool) {
+	for spins := 0; !done(); spins++ {
+		if spins >= waitSpins {
+			runtime.Gosched()
+		}
+	}
+}
+
+// waitSpins bounds the spins of WaitUntil before it yields: about 1 ms on the
+// benchmark machine.
+const waitSpins = 1 << 18
 
 // dispenser hands out ForChunks' chunks to whichever goroutine asks.
 type dispenser struct {

@@ -1,8 +1,11 @@
 package exec
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestForChunks checks that ForChunks covers [0, n) exactly once in chunks of at
@@ -49,6 +52,46 @@ func TestForChunksTail(t *testing.T) {
 		}
 		if size[0] != 16 {
 			t.Fatalf("workers %d: the first chunk is %d items, want the full 16", workers, size[0])
+		}
+	}
+}
+
+// TestChunksRun checks that goroutines calling Run on the same Chunks do every index
+// exactly once between them, and that each one returns only when all are done, also
+// when some start after the others have taken every chunk.
+func TestChunksRun(t *testing.T) {
+	for _, n := range []int{0, 1, 33, 400} {
+		for _, goroutines := range []int{1, 2, 5} {
+			seen := make([]atomic.Int32, n)
+			c := NewChunks(n, 8, goroutines, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					seen[i].Add(1)
+					for range 200 { // some work, so the goroutines overlap
+						runtime.Gosched()
+					}
+				}
+			})
+			var wg sync.WaitGroup
+			for g := range goroutines {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if g == goroutines-1 && g > 0 {
+						time.Sleep(time.Millisecond) // a late goroutine
+					}
+					c.Run()
+					for i := range seen {
+						if seen[i].Load() != 1 {
+							t.Errorf("n %d goroutines %d: Run returned with index %d done %d times", n, goroutines, i, seen[i].Load())
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if !c.Finished() {
+				t.Fatalf("n %d goroutines %d: not Finished after every Run returned", n, goroutines)
+			}
 		}
 	}
 }

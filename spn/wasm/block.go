@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -151,7 +150,7 @@ func (e *Engine) ExecuteBlock(ctx context.Context, b *Block, base exec.Storage, 
 	// Decoding and sender recovery, shared by the goroutines that then execute the
 	// block (exec.Config.PrepareWorker); the phase ends when the last signature is
 	// recovered.
-	job := newSenderJob(b, vm.txs, start)
+	job := newSenderJob(b, vm.txs, cfg.Workers, start)
 	defer job.release()
 	cfg.Prepare, cfg.PrepareWorker = nil, job.work
 	out, err := exec.Execute[Receipt](ctx, vm, len(b.Txs), base, cfg)
@@ -187,49 +186,10 @@ type senderJob struct {
 	txs       []decodedTx
 	rec       *ecrecover.Shared
 	start     time.Time
-	decode    chunked      // step 1
-	addresses chunked      // step 3
+	decode    *exec.Chunks // step 1
+	addresses *exec.Chunks // step 3
 	finished  atomic.Int64 // nanoseconds from start to the end of the job; 0 before
 }
-
-// chunked hands out chunks of [0, n) to goroutines and counts those finished.
-type chunked struct {
-	next, done atomic.Int64
-}
-
-// run calls f on chunks of [0, n) until none is left, then waits until every chunk
-// taken by other goroutines is done (see waitFor).
-func (c *chunked) run(n, chunk int64, f func(i int)) {
-	for {
-		lo := c.next.Add(chunk) - chunk
-		if lo >= n {
-			break
-		}
-		hi := min(lo+chunk, n)
-		for i := lo; i < hi; i++ {
-			f(int(i))
-		}
-		c.done.Add(hi - lo)
-	}
-	waitFor(func() bool { return c.done.Load() >= n })
-}
-
-// waitFor waits until done reports true: the other goroutines' last chunk, about
-// 250 µs at most. It spins without yielding for about a millisecond first. During the
-// recovery a goroutine still in C has no processor (the runtime took it back), so a
-// yield finds one idle and wakes a thread for it. That thread can take the waiting
-// goroutine over on the vCPU where the C call runs, and the goroutine then went on
-// milliseconds after the recovery ended (session 10).
-func waitFor(done func() bool) {
-	for spins := 0; !done(); spins++ {
-		if spins >= finishSpins {
-			runtime.Gosched()
-		}
-	}
-}
-
-// finishSpins bounds the spins of waitFor before it yields: about 1 ms here.
-const finishSpins = 1 << 18
 
 // decodeChunk is how many transactions a goroutine decodes at a time (about 50 µs),
 // and addrChunk how many addresses it takes at a time (about 50 µs).
@@ -238,8 +198,19 @@ const (
 	addrChunk   = 32
 )
 
-func newSenderJob(b *Block, txs []decodedTx, start time.Time) *senderJob {
-	return &senderJob{b: b, txs: txs, rec: ecrecover.GetShared(len(txs)), start: start}
+func newSenderJob(b *Block, txs []decodedTx, workers int, start time.Time) *senderJob {
+	j := &senderJob{b: b, txs: txs, rec: ecrecover.GetShared(len(txs)), start: start}
+	j.decode = exec.NewChunks(len(txs), decodeChunk, workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			j.decodeTx(i)
+		}
+	})
+	j.addresses = exec.NewChunks(len(txs), addrChunk, workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			j.resolve(&j.txs[i], i)
+		}
+	})
+	return j
 }
 
 // release returns the job's recovery to its pool; no goroutine of the block runs.
@@ -248,11 +219,10 @@ func (j *senderJob) release() { ecrecover.PutShared(j.rec) }
 // work is the job's exec.Config.PrepareWorker: it returns when every transaction is
 // decoded and has its sender (or its error).
 func (j *senderJob) work() {
-	n := int64(len(j.txs))
-	j.decode.run(n, decodeChunk, j.decodeTx)
+	j.decode.Run()
 	j.rec.Work()
-	waitFor(j.rec.Finished)
-	j.addresses.run(n, addrChunk, func(i int) { j.resolve(&j.txs[i], i) })
+	exec.WaitUntil(j.rec.Finished)
+	j.addresses.Run()
 	j.finished.CompareAndSwap(0, int64(time.Since(j.start)))
 }
 

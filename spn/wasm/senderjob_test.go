@@ -59,7 +59,7 @@ func TestSenderJobEqualsSender(t *testing.T) {
 			b.Senders = hinted
 		}
 		txs := make([]decodedTx, len(b.Txs))
-		job := newSenderJob(b, txs, time.Now())
+		job := newSenderJob(b, txs, goroutines, time.Now())
 		var wg sync.WaitGroup
 		for range goroutines {
 			wg.Add(1)

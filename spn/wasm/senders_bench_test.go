@@ -30,7 +30,7 @@ func BenchmarkBlockSenders(b *testing.B) {
 	b.Run("shared", func(b *testing.B) {
 		for range b.N {
 			txs := make([]decodedTx, len(blk.Txs))
-			job := newSenderJob(blk, txs, time.Now())
+			job := newSenderJob(blk, txs, runtime.GOMAXPROCS(0), time.Now())
 			var wg sync.WaitGroup
 			for range runtime.GOMAXPROCS(0) {
 				wg.Add(1)
