@@ -102,10 +102,7 @@ func (j *senderJob) release() { ecrecover.PutShared(j.rec) }
 // work is the job's exec.Config.PrepareWorker: it returns when every transaction has
 // its message or its error.
 func (j *senderJob) work() {
-	j.inputs.Run()
-	j.rec.Work()
-	exec.WaitUntil(j.rec.Finished)
-	j.messages.Run()
+	exec.RunSteps(j.inputs, j.rec, j.messages)
 	j.finished.CompareAndSwap(0, int64(time.Since(j.start)))
 }
 

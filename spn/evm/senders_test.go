@@ -121,6 +121,16 @@ func fresh(t testing.TB, txs []*types.Transaction) []*types.Transaction {
 	return out
 }
 
+// firstSender calls types.Sender and counts the heap allocations of the process
+// during the call.
+func firstSender(signer types.Signer, tx *types.Transaction) (common.Address, uint64, error) {
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	from, err := types.Sender(signer, tx)
+	runtime.ReadMemStats(&m1)
+	return from, m1.Mallocs - m0.Mallocs, err
+}
+
 // TestRecoverSendersEqualsGeth compares the engine's batched sender recovery with
 // go-ethereum's core.TransactionToMessage on every kind of transaction, valid and
 // damaged, under Prague and Cancun rules (no EIP-7702 there), at 1, 2 and 4
@@ -213,13 +223,17 @@ func TestCacheSendersEqualsGeth(t *testing.T) {
 			var sig ecrecover.Sig
 			batchable := signatureInput(got[i], signer, &bt, &h, &sig)
 			// The first types.Sender call: a recovery would allocate the public key.
-			var m0, m1 runtime.MemStats
-			runtime.ReadMemStats(&m0)
-			from, err := types.Sender(signer, got[i])
-			runtime.ReadMemStats(&m1)
-			allocs := m1.Mallocs - m0.Mallocs
+			from, allocs, err := firstSender(signer, got[i])
 			if from != want || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
 				t.Fatalf("tx %d (type %d): %s %v, go-ethereum %s %v", i, tx.Type(), from, err, want, wantErr)
+			}
+			// The count is the process's: another goroutine may have allocated during
+			// the call. A copy cached again is measured up to twice more; a sender that
+			// is not cached allocates every time.
+			for try := 0; batchable && wantErr == nil && allocs != 0 && try < 2; try++ {
+				again := fresh(t, got[i:i+1])
+				CacheSenders(signer, again)
+				_, allocs, _ = firstSender(signer, again[0])
 			}
 			if batchable && wantErr == nil {
 				if allocs != 0 {

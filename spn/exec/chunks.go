@@ -53,10 +53,23 @@ func (c *Chunks) Work() { c.d.work() }
 // Finished reports whether every chunk is done.
 func (c *Chunks) Finished() bool { return c.d.finished() }
 
-// Run calls Work, then waits (WaitUntil) until every chunk is done.
-func (c *Chunks) Run() {
-	c.d.work()
-	WaitUntil(c.d.finished)
+// Step is one step of a Config.PrepareWorker that its goroutines share: each calls
+// Work, which returns when the goroutine finds nothing left to take, and the step is
+// done when Finished reports true. Chunks and ecrecover.Shared are steps.
+type Step interface {
+	Work()
+	Finished() bool
+}
+
+// RunSteps runs steps in order on the calling goroutine: for each, Work, then
+// WaitUntil it is Finished, so that no goroutine starts a step before the one before
+// is done on every goroutine. Each goroutine of the preparation calls it with the
+// same steps.
+func RunSteps(steps ...Step) {
+	for _, s := range steps {
+		s.Work()
+		WaitUntil(s.Finished)
+	}
 }
 
 // WaitUntil returns when done reports true. It is for short waits between the steps

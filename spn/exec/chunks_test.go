@@ -56,8 +56,8 @@ func TestForChunksTail(t *testing.T) {
 	}
 }
 
-// TestChunksRun checks that goroutines calling Run on the same Chunks do every index
-// exactly once between them, and that each one returns only when all are done, also
+// TestChunksRun checks that goroutines calling RunSteps with the same Chunks do every index
+// exactly once between them, and that each returns only when all are done, also
 // when some start after the others have taken every chunk.
 func TestChunksRun(t *testing.T) {
 	for _, n := range []int{0, 1, 33, 400} {
@@ -79,10 +79,10 @@ func TestChunksRun(t *testing.T) {
 					if g == goroutines-1 && g > 0 {
 						time.Sleep(time.Millisecond) // a late goroutine
 					}
-					c.Run()
+					RunSteps(c)
 					for i := range seen {
 						if seen[i].Load() != 1 {
-							t.Errorf("n %d goroutines %d: Run returned with index %d done %d times", n, goroutines, i, seen[i].Load())
+							t.Errorf("n %d goroutines %d: RunSteps returned with index %d done %d times", n, goroutines, i, seen[i].Load())
 							return
 						}
 					}

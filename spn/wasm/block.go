@@ -219,10 +219,7 @@ func (j *senderJob) release() { ecrecover.PutShared(j.rec) }
 // work is the job's exec.Config.PrepareWorker: it returns when every transaction is
 // decoded and has its sender (or its error).
 func (j *senderJob) work() {
-	j.decode.Run()
-	j.rec.Work()
-	exec.WaitUntil(j.rec.Finished)
-	j.addresses.Run()
+	exec.RunSteps(j.decode, j.rec, j.addresses)
 	j.finished.CompareAndSwap(0, int64(time.Since(j.start)))
 }
 
