@@ -56,9 +56,9 @@ func TestForChunksTail(t *testing.T) {
 	}
 }
 
-// TestChunksRun checks that goroutines calling RunSteps with the same Chunks do every index
-// exactly once between them, and that each returns only when all are done, also
-// when some start after the others have taken every chunk.
+// TestChunksRun checks that goroutines calling RunSteps with the same Chunks do
+// every index exactly once between them, and that each returns only when all are
+// done, also when one starts after the others have taken every chunk.
 func TestChunksRun(t *testing.T) {
 	for _, n := range []int{0, 1, 33, 400} {
 		for _, goroutines := range []int{1, 2, 5} {
