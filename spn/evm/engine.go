@@ -296,11 +296,10 @@ func (e *Engine) execute(ctx context.Context, parent common.Hash, block *Block) 
 	// Sender recovery runs inside exec.Execute (Config.PrepareWorker), on the
 	// goroutines that then execute the block, so Block-STM's helper starts once; the
 	// phase ends when the last message is built.
-	job := e.newSenderJob(block, workers)
+	job := e.newSenderJob(block, workers, start)
 	defer job.release()
 	run.msgs, run.msgErrs = job.msgs, job.errs
 	cfg.Prepare, cfg.PrepareWorker = nil, job.work
-	job.start = start
 
 	base, err := e.baseStorage(parent, len(block.Txs))
 	if err != nil {

@@ -2,7 +2,6 @@ package evm
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,18 +33,9 @@ func (e *Engine) recoverSenders(block *Block, workers int) ([]*core.Message, []e
 	if workers <= 0 {
 		workers = defaultWorkers()
 	}
-	job := e.newSenderJob(block, workers)
+	job := e.newSenderJob(block, workers, time.Now())
 	defer job.release()
-	var wg sync.WaitGroup
-	for range min(workers, max(1, len(block.Txs)/inputChunk)) - 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			job.work()
-		}()
-	}
-	job.work()
-	wg.Wait()
+	exec.OnGoroutines(min(workers, len(block.Txs)/inputChunk), func(int) { job.work() })
 	return job.msgs, job.errs
 }
 
@@ -78,21 +68,13 @@ type senderJob struct {
 	finished   atomic.Int64 // nanoseconds from start to the end of the job; 0 before
 }
 
-func (e *Engine) newSenderJob(block *Block, workers int) *senderJob {
+func (e *Engine) newSenderJob(block *Block, workers int, start time.Time) *senderJob {
 	n := len(block.Txs)
 	signer := types.MakeSigner(e.config, block.Header.Number, block.Header.Time)
 	j := &senderJob{block: block, signer: signer, batchTypes: batchableTypes(signer), rec: ecrecover.GetShared(n),
-		pending: make([]bool, n), msgs: make([]*core.Message, n), errs: make([]error, n), start: time.Now()}
-	j.inputs = exec.NewChunks(n, inputChunk, workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			j.input(i)
-		}
-	})
-	j.messages = exec.NewChunks(n, messageChunk, workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			j.message(i)
-		}
-	})
+		pending: make([]bool, n), msgs: make([]*core.Message, n), errs: make([]error, n), start: start}
+	j.inputs = exec.NewChunks(n, inputChunk, workers, exec.Each(j.input))
+	j.messages = exec.NewChunks(n, messageChunk, workers, exec.Each(j.message))
 	return j
 }
 

@@ -21,16 +21,33 @@ func ForChunks(n, chunk, workers int, f func(lo, hi int)) {
 	}
 	chunk = max(chunk, 1)
 	d := newDispenser(n, chunk, workers, f)
+	OnGoroutines(min(workers, (n+chunk-1)/chunk), func(int) { d.work() })
+}
+
+// OnGoroutines calls f(0) on the calling goroutine and f(1) … f(goroutines-1) on
+// new ones, and returns when all calls have returned. Fewer than one goroutine
+// means one.
+func OnGoroutines(goroutines int, f func(g int)) {
 	var wg sync.WaitGroup
-	for range min(workers, (n+chunk-1)/chunk) - 1 {
+	for g := 1; g < goroutines; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.work()
+			f(g)
 		}()
 	}
-	d.work()
+	f(0)
 	wg.Wait()
+}
+
+// Each turns a function of one index into one of a chunk [lo, hi) that calls it for
+// every index in order, for ForChunks and NewChunks.
+func Each(f func(i int)) func(lo, hi int) {
+	return func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			f(i)
+		}
+	}
 }
 
 // Chunks hands out chunks of [0, n) to whichever goroutine calling Work asks, as

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,5 +94,24 @@ func TestChunksRun(t *testing.T) {
 				t.Fatalf("n %d goroutines %d: not Finished after every Run returned", n, goroutines)
 			}
 		}
+	}
+}
+
+// TestOnGoroutines checks that f runs once for each goroutine index (once for a
+// count below one), and that Each visits a chunk's indexes in order.
+func TestOnGoroutines(t *testing.T) {
+	for _, goroutines := range []int{-1, 0, 1, 2, 7} {
+		calls := make([]atomic.Int32, max(goroutines, 1))
+		OnGoroutines(goroutines, func(g int) { calls[g].Add(1) })
+		for g := range calls {
+			if calls[g].Load() != 1 {
+				t.Fatalf("goroutines %d: f(%d) ran %d times", goroutines, g, calls[g].Load())
+			}
+		}
+	}
+	var seen []int
+	Each(func(i int) { seen = append(seen, i) })(3, 7)
+	if !slices.Equal(seen, []int{3, 4, 5, 6}) {
+		t.Fatalf("Each(3, 7) visited %v", seen)
 	}
 }

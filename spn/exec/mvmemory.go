@@ -613,16 +613,7 @@ func (mv *mvMemory) finals(n, workers int, v *view) ([]final, error) {
 		slices.SortFunc(refs, func(a, b keyRef) int { return strings.Compare(a.key, b.key) })
 		parts[w] = refs
 	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sortPart(w)
-		}()
-	}
-	sortPart(0)
-	wg.Wait()
+	OnGoroutines(workers, sortPart)
 	for len(parts) > 1 { // merge pairwise; bucket ranges hold disjoint keys
 		next := make([][]keyRef, 0, (len(parts)+1)/2)
 		for i := 0; i+1 < len(parts); i += 2 {

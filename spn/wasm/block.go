@@ -200,16 +200,8 @@ const (
 
 func newSenderJob(b *Block, txs []decodedTx, workers int, start time.Time) *senderJob {
 	j := &senderJob{b: b, txs: txs, rec: ecrecover.GetShared(len(txs)), start: start}
-	j.decode = exec.NewChunks(len(txs), decodeChunk, workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			j.decodeTx(i)
-		}
-	})
-	j.addresses = exec.NewChunks(len(txs), addrChunk, workers, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			j.resolve(&j.txs[i], i)
-		}
-	})
+	j.decode = exec.NewChunks(len(txs), decodeChunk, workers, exec.Each(j.decodeTx))
+	j.addresses = exec.NewChunks(len(txs), addrChunk, workers, exec.Each(j.resolve))
 	return j
 }
 
@@ -240,7 +232,8 @@ func (j *senderJob) decodeTx(i int) {
 
 // resolve sets transaction i's sender from the recovered key, or, where recovery
 // failed, its error from Tx.Sender.
-func (j *senderJob) resolve(d *decodedTx, i int) {
+func (j *senderJob) resolve(i int) {
+	d := &j.txs[i]
 	if !d.pending {
 		return
 	}
